@@ -1,0 +1,29 @@
+//! What chapters 12 and 13 of the book never change, written once and tested here.
+//!
+//! The chapter crates keep the book's lesson (the loop, the functions, the
+//! threads, the log lines); this crate keeps everything under them: reading a
+//! request under limits ([`receive_request`]), finding a file under `static/`
+//! without leaving it ([`open_static_file`]), writing a response
+//! ([`Response`]), options ([`Config`]), logging ([`init_logging`]), and
+//! stopping on Ctrl+C ([`Shutdown`]).
+
+mod config;
+mod error;
+mod lifecycle;
+mod logging;
+mod request;
+mod response;
+mod static_files;
+
+pub use config::{Command, Config, DEFAULT_STATIC_DIR};
+pub use error::HttpError;
+pub use lifecycle::{Permit, Shutdown, Workers};
+pub use logging::init_logging;
+pub use request::{Limits, MAX_HEADERS, Request, read_request, receive_request};
+pub use response::{Body, Response, SERVER_NAME, report_error};
+pub use static_files::{StaticFile, content_type, open_static_file, resolve};
+
+/// How many connections wait in the kernel's queue while the server is busy.
+/// The book uses `listen(10)`; a burst of a few hundred clients would overflow
+/// that and see dropped connections.
+pub const LISTEN_BACKLOG: i32 = 1024;

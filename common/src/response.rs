@@ -1,0 +1,195 @@
+//! Building and writing a response: status line, the book's five headers, body.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::{Duration, Instant, SystemTime};
+
+use log::error;
+
+use crate::{HttpError, StaticFile};
+
+/// The server name the book sends (in a header it wrongly calls `Host`).
+pub const SERVER_NAME: &str = "HenaServer/0.1";
+
+/// Files up to this size go out in the same write as the head; larger ones are
+/// streamed (`std::io::copy` from a file to a socket uses `sendfile` on Linux).
+const INLINE_FILE_LIMIT: u64 = 64 * 1024;
+
+/// What a response carries after its head.
+#[derive(Debug)]
+pub enum Body {
+    /// A file under the static root, streamed.
+    File(StaticFile),
+    /// A small generated HTML page (404 and the other error pages).
+    Page(String),
+}
+
+impl Body {
+    /// The `Content-Length`.
+    pub fn len(&self) -> u64 {
+        match self {
+            Body::File(file) => file.len,
+            Body::Page(page) => page.len() as u64,
+        }
+    }
+
+    /// True when there is nothing after the head.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `Content-Type`.
+    pub fn content_type(&self) -> &str {
+        match self {
+            Body::File(file) => &file.content_type,
+            Body::Page(_) => "text/html; charset=utf-8",
+        }
+    }
+}
+
+/// A status, its body, and the header lines that go with them.
+#[derive(Debug)]
+pub struct Response {
+    status: (u16, &'static str),
+    body: Body,
+    allow: bool,
+}
+
+impl Response {
+    /// 200 with a file.
+    pub fn file(file: StaticFile) -> Self {
+        Response {
+            status: (200, "OK"),
+            body: Body::File(file),
+            allow: false,
+        }
+    }
+
+    /// 404 with a small HTML page, as the book answers a missing file.
+    pub fn not_found() -> Self {
+        Self::page((404, "Not Found"))
+    }
+
+    /// The answer to `err`, or `None` when there is nobody to answer.
+    pub fn error(err: &HttpError) -> Option<Self> {
+        let mut response = Self::page(err.status()?);
+        response.allow = matches!(err, HttpError::MethodNotAllowed(_));
+        Some(response)
+    }
+
+    fn page(status: (u16, &'static str)) -> Self {
+        let (code, reason) = status;
+        let page = format!(
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{code} {reason}</title></head>\
+             <body><h1>{code} {reason}</h1></body></html>\n"
+        );
+        Response {
+            status,
+            body: Body::Page(page),
+            allow: false,
+        }
+    }
+
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status.0
+    }
+
+    /// Status line and headers, ending with the empty line. The header set is
+    /// the book's: Date, Server, Content-Length, Connection, Content-Type.
+    pub fn head(&self) -> String {
+        let (code, reason) = self.status;
+        let allow = if self.allow {
+            "Allow: GET, HEAD\r\n"
+        } else {
+            ""
+        };
+        format!(
+            "HTTP/1.1 {code} {reason}\r\n\
+             Date: {date}\r\n\
+             Server: {SERVER_NAME}\r\n\
+             Content-Length: {len}\r\n\
+             Connection: close\r\n\
+             Content-Type: {content_type}\r\n\
+             {allow}\r\n",
+            date = httpdate::fmt_http_date(SystemTime::now()),
+            len = self.body.len(),
+            content_type = self.body.content_type(),
+        )
+    }
+
+    /// Writes the whole response (only the head when `head_only`, for HEAD).
+    /// Uses `write_all`: the book's single `send()` may write only part of it.
+    pub fn send(self, mut out: impl Write, head_only: bool) -> io::Result<()> {
+        let mut bytes = self.head().into_bytes();
+        match self.body {
+            _ if head_only => out.write_all(&bytes),
+            Body::Page(page) => {
+                bytes.extend_from_slice(page.as_bytes());
+                out.write_all(&bytes)
+            }
+            Body::File(file) if file.len <= INLINE_FILE_LIMIT => {
+                let read = file.file.take(file.len).read_to_end(&mut bytes)?;
+                check_length(read as u64, file.len)?;
+                out.write_all(&bytes)
+            }
+            Body::File(file) => {
+                out.write_all(&bytes)?;
+                let sent = io::copy(&mut file.file.take(file.len), &mut out)?;
+                check_length(sent, file.len)
+            }
+        }
+    }
+}
+
+/// A file that shrank while it was sent would break `Content-Length`.
+fn check_length(sent: u64, promised: u64) -> io::Result<()> {
+    if sent == promised {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("file changed while sending: {sent} of {promised} bytes"),
+        ))
+    }
+}
+
+/// Logs why a request failed and, when someone is there to hear it, answers
+/// with the matching status page. The chapters call this after their own
+/// "error" line, so the book's log lines stay in the chapter.
+pub fn report_error(client_socket: &TcpStream, err: &HttpError) {
+    error!("cause: {err}");
+    let Some(response) = Response::error(err) else {
+        return;
+    };
+    if let Err(send_err) = response.send(client_socket, false) {
+        error!("could not send the error page: {send_err}");
+        return;
+    }
+    linger(client_socket);
+}
+
+/// After an error the client may still be sending (a refused body, the rest of
+/// a bad head). Closing with unread data makes the kernel reset the connection,
+/// which can destroy the error page before the client reads it. So: say we are
+/// done writing, then read and drop what comes, briefly.
+fn linger(client_socket: &TcpStream) {
+    const LINGER: Duration = Duration::from_millis(500);
+    const MAX_DRAIN: usize = 1024 * 1024;
+    if client_socket.shutdown(Shutdown::Write).is_err() {
+        return;
+    }
+    let deadline = Instant::now() + LINGER;
+    let mut scratch = [0; 8192];
+    let mut drained = 0;
+    while drained < MAX_DRAIN {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || client_socket.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match (&mut &*client_socket).read(&mut scratch) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => drained += n,
+        }
+    }
+}

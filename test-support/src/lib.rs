@@ -1,0 +1,204 @@
+//! Test harness for the chapter binaries: start one on a free port, talk raw
+//! HTTP to it over `TcpStream`s, read its log. The child is killed on drop,
+//! so also when a test fails.
+
+pub mod suite;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The workspace's `static/`.
+pub fn static_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../static")
+}
+
+/// The bytes of a file under `static/`.
+pub fn static_file(name: &str) -> Vec<u8> {
+    std::fs::read(static_dir().join(name)).expect("static file exists")
+}
+
+/// A running chapter binary.
+pub struct Server {
+    child: Child,
+    /// Where it listens, read from its start-up log line.
+    pub addr: SocketAddr,
+    log: Arc<(Mutex<Vec<String>>, Condvar)>,
+}
+
+impl Server {
+    /// Starts `bin --port 0 ARGS...` and waits (10 s at most) for its URL line.
+    pub fn start(bin: &str, args: &[&str]) -> Server {
+        let mut child = Command::new(bin)
+            .args(["--port", "0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the server binary");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let log = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
+        let sink = Arc::clone(&log);
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                let (lines, changed) = &*sink;
+                lines.lock().expect("log lock").push(line);
+                changed.notify_all();
+            }
+        });
+        let mut server = Server {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            log,
+        };
+        let line = server.wait_for_log("open http://", Duration::from_secs(10));
+        let url = line.split("open http://").nth(1).expect("URL in line");
+        let host_port = url.split('/').next().expect("host:port");
+        server.addr = host_port.parse().expect("address in URL line");
+        server
+    }
+
+    /// Every log line so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log.0.lock().expect("log lock").clone()
+    }
+
+    /// Waits until a log line contains `needle`, and returns it; panics after `timeout`.
+    pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        let (lines, changed) = &*self.log;
+        let mut lines = lines.lock().expect("log lock");
+        loop {
+            if let Some(line) = lines.iter().find(|l| l.contains(needle)) {
+                return line.clone();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "no log line with {needle:?} in {timeout:?}; log:\n{}",
+                lines.join("\n")
+            );
+            lines = changed.wait_timeout(lines, left).expect("log lock").0;
+        }
+    }
+
+    /// Sends a signal (e.g. "INT", "TERM") with the system's `kill` command.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// Opens a raw connection to the server.
+    pub fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(self.addr).expect("connect to server");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("set timeout");
+        stream
+    }
+
+    /// Sends `raw` as is and reads the whole answer (the server closes).
+    pub fn exchange(&self, raw: &[u8]) -> Reply {
+        let mut stream = self.connect();
+        stream.write_all(raw).expect("send request");
+        read_reply(&mut stream)
+    }
+
+    /// `GET path` with the headers a minimal HTTP/1.1 client sends.
+    pub fn get(&self, path: &str) -> Reply {
+        self.exchange(request("GET", path).as_bytes())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 request.
+pub fn request(method: &str, path: &str) -> String {
+    format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+}
+
+/// A response as received: status, headers, body.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// Header lines, names as sent.
+    pub headers: Vec<(String, String)>,
+    /// Everything after the empty line.
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads until the server closes, then splits status line, headers and body.
+pub fn read_reply(stream: &mut TcpStream) -> Reply {
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read response");
+    parse_reply(&raw)
+}
+
+/// Splits a raw response; panics (failing the test) if it is not one.
+pub fn parse_reply(raw: &[u8]) -> Reply {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no end of head in {:?}", String::from_utf8_lossy(raw)));
+    let head = std::str::from_utf8(&raw[..end]).expect("head is UTF-8");
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().expect("status line");
+    let mut parts = status_line.splitn(3, ' ');
+    assert_eq!(
+        parts.next(),
+        Some("HTTP/1.1"),
+        "status line {status_line:?}"
+    );
+    let status = parts
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("status code");
+    let headers = lines
+        .map(|l| {
+            let (name, value) = l.split_once(':').expect("header has a colon");
+            (name.to_owned(), value.trim().to_owned())
+        })
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: raw[end + 4..].to_vec(),
+    }
+}

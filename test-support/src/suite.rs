@@ -1,0 +1,276 @@
+//! The behaviour every chapter shares, as test bodies; each chapter's test
+//! file instantiates them with [`crate::http_suite!`] against its own binary.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use crate::{Server, request, static_dir, static_file};
+
+/// Defines one `#[test]` per shared check, run against the binary `$bin`.
+#[macro_export]
+macro_rules! http_suite {
+    ($bin:expr) => {
+        $crate::http_suite!(@each $bin;
+            serves_static_files_byte_exact, root_serves_index_html, missing_file_gets_html_404,
+            head_sends_headers_only, garbage_gets_400_then_serves, post_gets_405_then_serves,
+            traversal_never_leaves_static, symlink_out_of_static_is_refused,
+            request_sent_one_byte_at_a_time, request_longer_than_4096_bytes,
+            oversized_head_gets_431, http11_without_host_gets_400, body_is_read_before_answering);
+    };
+    (@each $bin:expr; $($name:ident),*) => {
+        $( #[test] fn $name() { $crate::suite::$name($bin) } )*
+    };
+}
+
+/// index.html, index.css and logo.png arrive byte for byte, correctly labelled.
+pub fn serves_static_files_byte_exact(bin: &str) {
+    let server = Server::start(bin, &[]);
+    for (name, content_type) in [
+        ("index.html", "text/html; charset=utf-8"),
+        ("index.css", "text/css; charset=utf-8"),
+        ("logo.png", "image/png"),
+    ] {
+        let reply = server.get(&format!("/{name}"));
+        let expected = static_file(name);
+        assert_eq!(reply.status, 200, "{name}");
+        assert_eq!(reply.header("Content-Type"), Some(content_type), "{name}");
+        assert_eq!(
+            reply.header("Content-Length"),
+            Some(expected.len().to_string().as_str())
+        );
+        assert_eq!(reply.header("Server"), Some("HenaServer/0.1"));
+        assert_eq!(reply.header("Connection"), Some("close"));
+        let date = reply.header("Date").expect("Date header");
+        assert!(
+            date.ends_with(" GMT") && date.len() == 29,
+            "IMF-fixdate: {date}"
+        );
+        assert!(reply.body == expected, "{name}: body differs from the file");
+    }
+}
+
+/// `/` and a query string still find index.html.
+pub fn root_serves_index_html(bin: &str) {
+    let server = Server::start(bin, &[]);
+    for path in ["/", "/index.html?lang=ja", "/./index.html#top"] {
+        let reply = server.get(path);
+        assert_eq!(reply.status, 200, "{path}");
+        assert_eq!(reply.body, static_file("index.html"), "{path}");
+    }
+}
+
+/// A missing file gets 404 with an HTML page, labelled as HTML whatever the extension.
+pub fn missing_file_gets_html_404(bin: &str) {
+    let server = Server::start(bin, &[]);
+    let reply = server.get("/no-such-file.png");
+    assert_eq!(reply.status, 404);
+    assert_eq!(
+        reply.header("Content-Type"),
+        Some("text/html; charset=utf-8")
+    );
+    let body = String::from_utf8(reply.body.clone()).expect("UTF-8 page");
+    assert!(body.contains("<h1>404 Not Found</h1>"), "{body}");
+    assert_eq!(
+        reply.header("Content-Length"),
+        Some(body.len().to_string().as_str())
+    );
+}
+
+/// HEAD gets GET's headers and no body.
+pub fn head_sends_headers_only(bin: &str) {
+    let server = Server::start(bin, &[]);
+    let reply = server.exchange(request("HEAD", "/logo.png").as_bytes());
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("Content-Type"), Some("image/png"));
+    let len = static_file("logo.png").len().to_string();
+    assert_eq!(reply.header("Content-Length"), Some(len.as_str()));
+    assert!(reply.body.is_empty(), "HEAD response has a body");
+}
+
+/// Garbage gets 400 and the server goes on serving.
+pub fn garbage_gets_400_then_serves(bin: &str) {
+    let server = Server::start(bin, &[]);
+    for garbage in [
+        &b"\x00\x01\x02 hello\r\n\r\n"[..],
+        b"GET\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+    ] {
+        let reply = server.exchange(garbage);
+        assert_eq!(reply.status, 400, "{:?}", String::from_utf8_lossy(garbage));
+        assert_eq!(server.get("/index.html").status, 200);
+    }
+}
+
+/// POST gets 405 with `Allow`, and the server goes on serving.
+pub fn post_gets_405_then_serves(bin: &str) {
+    let server = Server::start(bin, &[]);
+    let post = "POST /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello";
+    let reply = server.exchange(post.as_bytes());
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.header("Allow"), Some("GET, HEAD"));
+    assert_eq!(server.get("/index.css").status, 200);
+}
+
+/// Targets that would reach the workspace's Cargo.toml (a real file right
+/// outside `static/`) never return it.
+pub fn traversal_never_leaves_static(bin: &str) {
+    let outside = std::fs::read_to_string(static_dir().join("../Cargo.toml")).expect("Cargo.toml");
+    assert!(outside.contains("[workspace]"));
+    let server = Server::start(bin, &[]);
+    for target in [
+        "/../Cargo.toml",
+        "/%2e%2e/Cargo.toml",
+        "/%2E%2E%2FCargo.toml",
+        "/..%2fCargo.toml",
+        "/..%5cCargo.toml",
+        "/..\\Cargo.toml",
+        "/static/../../Cargo.toml",
+        "/./../Cargo.toml",
+        "/%252e%252e/Cargo.toml",
+        "//../Cargo.toml",
+        "/index.html%00/../../Cargo.toml",
+        "http://localhost/../Cargo.toml",
+    ] {
+        let reply = server.get(target);
+        let body = String::from_utf8_lossy(&reply.body);
+        assert!(reply.status >= 400, "{target} got {}", reply.status);
+        assert!(!body.contains("[workspace]"), "{target} leaked Cargo.toml");
+    }
+}
+
+/// A link inside the static root that points outside it is refused (403).
+pub fn symlink_out_of_static_is_refused(bin: &str) {
+    let root = TempDir::new();
+    let secret = root.path().join("secret.txt");
+    std::fs::write(&secret, "top secret").expect("write secret");
+    let site = root.path().join("site");
+    std::fs::create_dir(&site).expect("mkdir site");
+    std::fs::write(site.join("ok.txt"), "fine").expect("write ok.txt");
+    std::os::unix::fs::symlink(&secret, site.join("leak.txt")).expect("symlink");
+    std::os::unix::fs::symlink(root.path(), site.join("up")).expect("symlink");
+    std::os::unix::fs::symlink(site.join("ok.txt"), site.join("alias.txt")).expect("symlink");
+    let site_arg = site.to_str().expect("UTF-8 temp path");
+    let server = Server::start(bin, &["--static-dir", site_arg]);
+    assert_eq!(server.get("/ok.txt").body, b"fine");
+    assert_eq!(
+        server.get("/alias.txt").body,
+        b"fine",
+        "a link inside the root is fine"
+    );
+    for target in ["/leak.txt", "/up/secret.txt"] {
+        let reply = server.get(target);
+        assert_eq!(reply.status, 403, "{target}");
+        assert!(!String::from_utf8_lossy(&reply.body).contains("top secret"));
+    }
+}
+
+/// A request that arrives one byte per packet still parses.
+pub fn request_sent_one_byte_at_a_time(bin: &str) {
+    let server = Server::start(bin, &[]);
+    let mut stream = server.connect();
+    stream.set_nodelay(true).expect("nodelay");
+    for byte in request("GET", "/index.css").bytes() {
+        stream.write_all(&[byte]).expect("send byte");
+        thread::sleep(Duration::from_millis(2));
+    }
+    let reply = crate::read_reply(&mut stream);
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, static_file("index.css"));
+}
+
+/// The book reads at most 4096 bytes; a 6000-byte head must work.
+pub fn request_longer_than_4096_bytes(bin: &str) {
+    let server = Server::start(bin, &[]);
+    let cookie = "a".repeat(6000);
+    let raw = format!("GET /index.html HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n");
+    let reply = server.exchange(raw.as_bytes());
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, static_file("index.html"));
+}
+
+/// A head over 8 KiB, or with too many headers, gets 431; then all is well.
+pub fn oversized_head_gets_431(bin: &str) {
+    let server = Server::start(bin, &[]);
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\r\n",
+        "a".repeat(9000)
+    );
+    assert_eq!(server.exchange(big.as_bytes()).status, 431);
+    let many: String = (0..100).map(|i| format!("X-{i}: y\r\n")).collect();
+    let many = format!("GET / HTTP/1.1\r\nHost: x\r\n{many}\r\n");
+    assert_eq!(server.exchange(many.as_bytes()).status, 431);
+    assert_eq!(server.get("/").status, 200);
+}
+
+/// HTTP/1.1 requires Host (RFC 9112 3.2); HTTP/1.0 does not.
+pub fn http11_without_host_gets_400(bin: &str) {
+    let server = Server::start(bin, &[]);
+    assert_eq!(server.exchange(b"GET / HTTP/1.1\r\n\r\n").status, 400);
+    assert_eq!(server.exchange(b"GET / HTTP/1.0\r\n\r\n").status, 200);
+}
+
+/// A body announced with Content-Length is read, even split from its head.
+pub fn body_is_read_before_answering(bin: &str) {
+    let server = Server::start(bin, &[]);
+    let mut stream = server.connect();
+    stream
+        .write_all(b"GET /index.css HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab")
+        .expect("send head");
+    thread::sleep(Duration::from_millis(50));
+    stream.write_all(b"cd").expect("send rest of body");
+    let reply = crate::read_reply(&mut stream);
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, static_file("index.css"));
+}
+
+/// The log messages (prefix of time, level and thread cut off) with peer
+/// addresses replaced by `ADDR`, so they compare with the book's text.
+pub fn book_lines(log: &[String]) -> Vec<String> {
+    log.iter()
+        .filter_map(|line| line.split_once(") ").map(|(_, message)| message))
+        .filter(|message| message.starts_with("==="))
+        .map(|message| match message.find("remote_address: ") {
+            Some(at) => format!("{}remote_address: ADDR ===", &message[..at]),
+            None => message.to_owned(),
+        })
+        .collect()
+}
+
+/// A directory under the system's temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Creates a fresh, empty directory.
+    pub fn new() -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "henaserver-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = std::env::temp_dir().join(name);
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path.canonicalize().expect("canonical temp dir"))
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Default for TempDir {
+    fn default() -> Self {
+        TempDir::new()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
