@@ -226,19 +226,6 @@ pub fn body_is_read_before_answering(bin: &str) {
     assert_eq!(reply.body, static_file("index.css"));
 }
 
-/// The log messages (prefix of time, level and thread cut off) with peer
-/// addresses replaced by `ADDR`, so they compare with the book's text.
-pub fn book_lines(log: &[String]) -> Vec<String> {
-    log.iter()
-        .filter_map(|line| line.split_once(") ").map(|(_, message)| message))
-        .filter(|message| message.starts_with("==="))
-        .map(|message| match message.find("remote_address: ") {
-            Some(at) => format!("{}remote_address: ADDR ===", &message[..at]),
-            None => message.to_owned(),
-        })
-        .collect()
-}
-
 /// A directory under the system's temp dir, removed on drop.
 pub struct TempDir(PathBuf);
 

@@ -1,0 +1,25 @@
+//! What is particular to chapter 12: its log lines, one client at a time.
+
+use test_support::chapters;
+
+const BIN: &str = env!("CARGO_BIN_EXE_chapter12-sequential");
+
+#[test]
+fn logs_like_the_book() {
+    let main_lines = [
+        "=== サーバーを起動します ===",
+        "=== クライアントからの接続を待ちます ===",
+        "=== クライアントとの接続が完了しました remote_address: ADDR ===",
+        "=== クライアントからの接続を待ちます ===",
+        "=== クライアントとの接続が完了しました remote_address: ADDR ===",
+        "=== リクエストの処理中にエラーが発生しました ===",
+        "=== クライアントからの接続を待ちます ===",
+        "=== サーバーを停止します。 ===",
+    ];
+    chapters::logs_like_the_book(BIN, &main_lines, &[]);
+}
+
+#[test]
+fn idle_client_delays_others_by_read_timeout() {
+    chapters::idle_client_delays_others_by_read_timeout(BIN);
+}

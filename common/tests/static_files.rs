@@ -1,0 +1,191 @@
+//! Mapping request targets onto files: traversal attempts, links, types.
+#![allow(
+    clippy::unwrap_used,
+    reason = "in a test, a panic is the failure report"
+)]
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+
+use common::{HttpError, content_type, open_static_file, resolve};
+
+/// A temp tree: `root/site` is the static root; `root/secret.txt` is outside it.
+struct Tree {
+    root: PathBuf,
+}
+
+impl Tree {
+    fn new(name: &str) -> Tree {
+        let root =
+            std::env::temp_dir().join(format!("henaserver-static-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        fs::create_dir_all(root.join("site/sub")).unwrap();
+        fs::write(root.join("secret.txt"), "secret").unwrap();
+        fs::write(root.join("site/index.html"), "<h1>home</h1>").unwrap();
+        fs::write(root.join("site/a b.txt"), "space").unwrap();
+        fs::write(root.join("site/日本.txt"), "nihon").unwrap();
+        fs::write(root.join("site/sub/index.html"), "<h1>sub</h1>").unwrap();
+        fs::write(root.join("site/sub/page.css"), "h1{}").unwrap();
+        fs::create_dir(root.join("site/empty")).unwrap();
+        let root = root.canonicalize().unwrap();
+        Tree { root }
+    }
+
+    fn site(&self) -> PathBuf {
+        self.root.join("site")
+    }
+}
+
+impl Drop for Tree {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.root);
+    }
+}
+
+fn found(site: &Path, target: &str) -> PathBuf {
+    resolve(site, target).unwrap_or_else(|err| panic!("{target}: {err}"))
+}
+
+#[test]
+fn ordinary_targets_resolve_inside_the_root() {
+    let tree = Tree::new("ok");
+    let site = tree.site();
+    for (target, file) in [
+        ("/", "index.html"),
+        ("/index.html", "index.html"),
+        ("/index.html?q=1#frag", "index.html"),
+        ("//index.html", "index.html"),
+        ("/./index.html", "index.html"),
+        ("/sub", "sub/index.html"),
+        ("/sub/", "sub/index.html"),
+        ("/sub/page.css", "sub/page.css"),
+        ("/a%20b.txt", "a b.txt"),
+        ("/%E6%97%A5%E6%9C%AC.txt", "日本.txt"),
+        ("/日本.txt", "日本.txt"),
+        ("http://example.com/sub/page.css", "sub/page.css"),
+        ("HTTP://example.com", "index.html"),
+    ] {
+        assert_eq!(found(&site, target), site.join(file), "{target}");
+    }
+}
+
+#[test]
+fn traversal_attempts_are_rejected_before_touching_the_disk() {
+    // A root that does not exist: any file-system call would give NotFound,
+    // so BadPath proves the check happened first.
+    let root = Path::new("/nonexistent/henaserver/static");
+    for target in [
+        "/..",
+        "/../secret.txt",
+        "/sub/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/.%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/..%2Fsecret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/..\\secret.txt",
+        "/..%5csecret.txt",
+        "/sub%5c..%5c..%5csecret.txt",
+        "/index.html%00.png",
+        "/%00",
+        "/%zz",
+        "/%2",
+        "/%",
+        "/%ff%fe",
+        "secret.txt",
+        "*",
+        "../secret.txt",
+        "http://host/../secret.txt",
+    ] {
+        let result = resolve(root, target);
+        assert!(
+            matches!(result, Err(HttpError::BadPath(_))),
+            "{target}: {result:?}"
+        );
+    }
+}
+
+#[test]
+fn double_encoding_stays_a_literal_name() {
+    let tree = Tree::new("double");
+    // `%252e%252e` decodes once to the name `%2e%2e`, which does not exist.
+    let result = resolve(&tree.site(), "/%252e%252e/secret.txt");
+    assert!(matches!(result, Err(HttpError::NotFound)), "{result:?}");
+}
+
+#[test]
+fn missing_files_and_non_files_are_404() {
+    let tree = Tree::new("missing");
+    let site = tree.site();
+    for target in [
+        "/nope.html",
+        "/sub/nope",
+        "/empty",
+        "/index.html/x",
+        &format!("/{}", "a".repeat(300)),
+    ] {
+        assert!(
+            matches!(resolve(&site, target), Err(HttpError::NotFound)),
+            "{target}"
+        );
+    }
+}
+
+#[test]
+fn links_inside_are_followed_and_links_outside_are_403() {
+    let tree = Tree::new("links");
+    let site = tree.site();
+    symlink(site.join("sub/page.css"), site.join("alias.css")).unwrap();
+    symlink(site.join("sub"), site.join("subalias")).unwrap();
+    symlink(tree.root.join("secret.txt"), site.join("leak.txt")).unwrap();
+    symlink(&tree.root, site.join("up")).unwrap();
+    symlink("../secret.txt", site.join("relative-leak.txt")).unwrap();
+    symlink("/etc", site.join("etc")).unwrap();
+    assert_eq!(found(&site, "/alias.css"), site.join("alias.css"));
+    assert_eq!(
+        found(&site, "/subalias/page.css"),
+        site.join("subalias/page.css")
+    );
+    for target in [
+        "/leak.txt",
+        "/up",
+        "/up/secret.txt",
+        "/relative-leak.txt",
+        "/etc/passwd",
+    ] {
+        let result = resolve(&site, target);
+        assert!(
+            matches!(result, Err(HttpError::Forbidden)),
+            "{target}: {result:?}"
+        );
+    }
+}
+
+#[test]
+fn opened_file_has_length_and_type() {
+    let tree = Tree::new("open");
+    let file = open_static_file(&tree.site(), "/sub/page.css").unwrap();
+    assert_eq!(file.len, 4);
+    assert_eq!(file.content_type, "text/css; charset=utf-8");
+}
+
+#[test]
+fn content_types_by_extension() {
+    for (name, expected) in [
+        ("index.html", "text/html; charset=utf-8"),
+        ("index.css", "text/css; charset=utf-8"),
+        ("notes.txt", "text/plain; charset=utf-8"),
+        ("logo.png", "image/png"),
+        ("photo.jpg", "image/jpeg"),
+        ("photo.JPEG", "image/jpeg"),
+        ("anim.gif", "image/gif"),
+        ("icon.svg", "image/svg+xml"),
+        ("data.json", "application/json"),
+        ("archive.unknownext", "application/octet-stream"),
+        ("noextension", "application/octet-stream"),
+    ] {
+        assert_eq!(content_type(Path::new(name)), expected, "{name}");
+    }
+}

@@ -1,0 +1,110 @@
+//! Checks that differ between chapters: the book's log lines, and how an idle
+//! client affects the others (the point of chapter 13).
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::{Server, static_file};
+
+/// One GET, one garbage request, then Ctrl+C: the `===` lines each thread
+/// logged must be exactly the book's, in order. `main_lines` are the
+/// accepting thread's; `worker_lines` those of the worker threads (empty for
+/// the sequential chapters).
+pub fn logs_like_the_book(bin: &str, main_lines: &[&str], worker_lines: &[&str]) {
+    let mut server = Server::start(bin, &[]);
+    assert_eq!(server.get("/index.html").status, 200);
+    assert_eq!(server.exchange(b"garbage\r\n\r\n").status, 400);
+    server.signal("INT");
+    let status = server
+        .wait_exit(Duration::from_secs(10))
+        .expect("exits after SIGINT");
+    assert!(status.success(), "exit status after Ctrl+C: {status}");
+    let last = main_lines.last().expect("expected lines");
+    server.wait_for_log(last, Duration::from_secs(5));
+    let log = server.log();
+    assert_eq!(
+        book_lines(&log, "(main)"),
+        main_lines,
+        "log:\n{}",
+        log.join("\n")
+    );
+    assert_eq!(
+        book_lines(&log, "(worker"),
+        worker_lines,
+        "log:\n{}",
+        log.join("\n")
+    );
+}
+
+/// The `===` messages logged by threads whose name starts with `thread`
+/// (e.g. `(main)`), with peer addresses replaced by `ADDR`.
+pub fn book_lines(log: &[String], thread: &str) -> Vec<String> {
+    log.iter()
+        .filter_map(|line| line.split_once(thread))
+        .filter_map(|(_, rest)| rest.find("===").map(|at| &rest[at..]))
+        .map(|message| match message.find("remote_address: ") {
+            Some(at) => format!("{}remote_address: ADDR ===", &message[..at]),
+            None => message.to_owned(),
+        })
+        .collect()
+}
+
+/// A sequential server: a client that connects and sends nothing holds the
+/// next client up for about `--read-timeout` (1 s here), and no longer.
+pub fn idle_client_delays_others_by_read_timeout(bin: &str) {
+    let server = Server::start(bin, &["--read-timeout", "1"]);
+    let _idle = server.connect();
+    server.wait_for_log("接続が完了しました", Duration::from_secs(5));
+    let started = Instant::now();
+    let reply = server.get("/index.html");
+    let waited = started.elapsed();
+    assert_eq!(reply.status, 200);
+    assert!(
+        waited >= Duration::from_millis(700) && waited < Duration::from_secs(3),
+        "the idle client should delay this one by about 1 s, not {waited:?}"
+    );
+    server.wait_for_log("cause: the client sent nothing", Duration::from_secs(5));
+}
+
+/// The threaded server: with an idle client holding one worker (for up to
+/// 10 s), another client is answered at once.
+pub fn idle_client_does_not_delay_others(bin: &str) {
+    let server = Server::start(bin, &["--read-timeout", "10"]);
+    let _idle = server.connect();
+    server.wait_for_log("接続が完了しました", Duration::from_secs(5));
+    let started = Instant::now();
+    let reply = server.get("/index.html");
+    let waited = started.elapsed();
+    assert_eq!(reply.status, 200);
+    assert!(
+        waited < Duration::from_secs(5),
+        "served after {waited:?}: the idle client held it up"
+    );
+}
+
+/// Many clients at once each get the exact bytes.
+pub fn concurrent_clients_get_exact_bytes(bin: &str, clients: usize) {
+    let server = Server::start(bin, &[]);
+    let logo = static_file("logo.png");
+    let index = static_file("index.html");
+    thread::scope(|scope| {
+        let handles: Vec<_> = (0..clients)
+            .map(|i| {
+                let (server, logo, index) = (&server, &logo, &index);
+                scope.spawn(move || {
+                    let (path, expected) = if i % 2 == 0 {
+                        ("/logo.png", logo)
+                    } else {
+                        ("/index.html", index)
+                    };
+                    let reply = server.get(path);
+                    assert_eq!(reply.status, 200, "client {i}");
+                    assert!(&reply.body == expected, "client {i}: {path} differs");
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().expect("client thread");
+        }
+    });
+}
