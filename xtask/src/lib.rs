@@ -1,0 +1,308 @@
+//! Repository chores. Today one: the chapter diffs in `diffs/`, generated
+//! from the chapter crates so they can never be edited by hand or drift.
+//!
+//! A file that a step adds (the threaded chapter's `worker.rs`) is compared
+//! with the part of the previous `main.rs` that its functions came from, so a
+//! moved function reads as unchanged context, not as deleted and re-added.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use similar::{ChangeTag, TextDiff};
+
+/// One step of the book: the crate before and the crate after.
+#[derive(Debug, Clone, Copy)]
+pub struct Step {
+    /// The earlier chapter crate.
+    pub old: &'static str,
+    /// The later chapter crate.
+    pub new: &'static str,
+}
+
+/// The book's steps, in order.
+pub const STEPS: [Step; 2] = [
+    Step {
+        old: "chapter12-sequential",
+        new: "chapter13-refactor",
+    },
+    Step {
+        old: "chapter13-refactor",
+        new: "chapter13-threaded",
+    },
+];
+
+/// Lines of context around each change, as `diff -u`.
+const CONTEXT: usize = 3;
+
+impl Step {
+    /// `diffs/<old>..<new>.diff`, relative to the repository root.
+    pub fn diff_path(&self) -> PathBuf {
+        Path::new("diffs").join(format!("{}..{}.diff", self.old, self.new))
+    }
+}
+
+/// The repository root (this crate lives one level below it).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The unified diff of `step`, read from the crates under `root`.
+pub fn render(root: &Path, step: Step) -> io::Result<String> {
+    let old_main_path = format!("{}/src/main.rs", step.old);
+    let old_main = fs::read_to_string(root.join(&old_main_path))?;
+    let mut out = format!(
+        "# {} -> {}: generated from the crates by `cargo xtask diffs`; do not edit.\n",
+        step.old, step.new
+    );
+    for name in source_files(root, step)? {
+        let old_path = format!("{}/src/{name}", step.old);
+        let new_path = format!("{}/src/{name}", step.new);
+        let old = read_if_exists(&root.join(&old_path))?;
+        let new = read_if_exists(&root.join(&new_path))?;
+        match (old, new) {
+            (Some(old), Some(new)) => {
+                for (file, names) in moved_away(&old, &new, root, step)? {
+                    writeln!(
+                        out,
+                        "# {old_path}: {} move unchanged to {file} (below).",
+                        names.join(", ")
+                    )
+                    .ok();
+                }
+                out += &unified(&old_path, &new_path, &old, &new, 0);
+            }
+            (None, Some(new)) => {
+                let names = shared_functions(&old_main, &new);
+                match region(&old_main, &names) {
+                    Some(lines) => {
+                        writeln!(
+                            out,
+                            "# {new_path} is new; {} come from {old_main_path} lines {}-{} unchanged,\n\
+                             # so it is compared with those lines and they show as context.",
+                            names.join(", "),
+                            lines.start + 1,
+                            lines.end
+                        )
+                        .ok();
+                        let part: String = old_main
+                            .split_inclusive('\n')
+                            .skip(lines.start)
+                            .take(lines.len())
+                            .collect();
+                        // Whole-file context: the reader sees every moved line.
+                        let context = new.lines().count() + part.lines().count();
+                        out += &unified_with_context(
+                            &old_main_path,
+                            &new_path,
+                            &part,
+                            &new,
+                            lines.start,
+                            context,
+                        );
+                    }
+                    None => out += &unified("/dev/null", &new_path, "", &new, 0),
+                }
+            }
+            (Some(old), None) => out += &unified(&old_path, "/dev/null", &old, "", 0),
+            (None, None) => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Counts `+` and `-` lines of a rendered diff (file headers excluded).
+pub fn changed_lines(diff: &str) -> (usize, usize) {
+    let lines = || {
+        diff.lines()
+            .filter(|l| !l.starts_with("+++") && !l.starts_with("---"))
+    };
+    let added = lines().filter(|l| l.starts_with('+')).count();
+    let removed = lines().filter(|l| l.starts_with('-')).count();
+    (added, removed)
+}
+
+/// The top-level functions of a Rust file, each with its doc comment, as line ranges.
+pub fn functions(source: &str) -> Vec<(String, Range<usize>)> {
+    let lines: Vec<&str> = source.lines().collect();
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(rest) = line
+            .strip_prefix("pub fn ")
+            .or_else(|| line.strip_prefix("fn "))
+        else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let mut start = i;
+        while start > 0
+            && (lines[start - 1].starts_with("///") || lines[start - 1].starts_with("#["))
+        {
+            start -= 1;
+        }
+        let Some(end) = lines[i..]
+            .iter()
+            .position(|l| *l == "}")
+            .map(|at| i + at + 1)
+        else {
+            continue;
+        };
+        found.push((name, start..end));
+    }
+    found
+}
+
+/// The text of function `name` (with its doc comment), if `source` has it.
+pub fn function_text(source: &str, name: &str) -> Option<String> {
+    let (_, lines) = functions(source).into_iter().find(|(n, _)| n == name)?;
+    Some(
+        source
+            .lines()
+            .skip(lines.start)
+            .take(lines.len())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+/// Functions of `new` that `old` also defines: the ones that moved into `new`.
+fn shared_functions(old: &str, new: &str) -> Vec<String> {
+    let old_names: Vec<String> = functions(old).into_iter().map(|(n, _)| n).collect();
+    functions(new)
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| old_names.contains(n))
+        .collect()
+}
+
+/// Functions that leave `old` (a file the step keeps) for a file the step
+/// adds, grouped by the file they go to.
+fn moved_away(
+    old: &str,
+    new: &str,
+    root: &Path,
+    step: Step,
+) -> io::Result<Vec<(String, Vec<String>)>> {
+    let kept: Vec<String> = functions(new).into_iter().map(|(n, _)| n).collect();
+    let mut moved = Vec::new();
+    for name in source_files(root, step)? {
+        if root.join(step.old).join("src").join(&name).exists() {
+            continue;
+        }
+        let added = fs::read_to_string(root.join(step.new).join("src").join(&name))?;
+        let names: Vec<String> = shared_functions(old, &added)
+            .into_iter()
+            .filter(|n| !kept.contains(n))
+            .collect();
+        if !names.is_empty() {
+            moved.push((format!("{}/src/{name}", step.new), names));
+        }
+    }
+    Ok(moved)
+}
+
+/// The smallest line range of `source` that holds all the named functions.
+fn region(source: &str, names: &[String]) -> Option<Range<usize>> {
+    let ranges: Vec<Range<usize>> = functions(source)
+        .into_iter()
+        .filter(|(n, _)| names.contains(n))
+        .map(|(_, r)| r)
+        .collect();
+    let start = ranges.iter().map(|r| r.start).min()?;
+    let end = ranges.iter().map(|r| r.end).max()?;
+    Some(start..end)
+}
+
+/// `.rs` file names under either crate's `src/`, sorted, each once.
+fn source_files(root: &Path, step: Step) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for krate in [step.old, step.new] {
+        for entry in fs::read_dir(root.join(krate).join("src"))? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".rs") && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn read_if_exists(path: &Path) -> io::Result<Option<String>> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// A `diff -u` style section without timestamps. `old_offset` shifts the old
+/// side's line numbers when `old` is a part of a larger file.
+pub fn unified(
+    old_label: &str,
+    new_label: &str,
+    old: &str,
+    new: &str,
+    old_offset: usize,
+) -> String {
+    unified_with_context(old_label, new_label, old, new, old_offset, CONTEXT)
+}
+
+fn unified_with_context(
+    old_label: &str,
+    new_label: &str,
+    old: &str,
+    new: &str,
+    old_offset: usize,
+    context: usize,
+) -> String {
+    let diff = TextDiff::from_lines(old, new);
+    let groups = diff.grouped_ops(context);
+    if groups.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("--- {old_label}\n+++ {new_label}\n");
+    for group in groups {
+        let (Some(first), Some(last)) = (group.first(), group.last()) else {
+            continue;
+        };
+        let old_lines = first.old_range().start..last.old_range().end;
+        let new_lines = first.new_range().start..last.new_range().end;
+        writeln!(
+            out,
+            "@@ -{} +{} @@",
+            hunk_range(old_lines.start + old_offset, old_lines.len()),
+            hunk_range(new_lines.start, new_lines.len())
+        )
+        .ok();
+        for op in &group {
+            for change in diff.iter_changes(op) {
+                let sign = match change.tag() {
+                    ChangeTag::Equal => ' ',
+                    ChangeTag::Delete => '-',
+                    ChangeTag::Insert => '+',
+                };
+                out.push(sign);
+                out.push_str(change.value());
+                if change.missing_newline() {
+                    out.push_str("\n\\ No newline at end of file\n");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `start,len` as `diff -u` prints it: 1-based, and an empty range names the line before.
+fn hunk_range(start: usize, len: usize) -> String {
+    match len {
+        0 => format!("{start},0"),
+        1 => format!("{}", start + 1),
+        _ => format!("{},{len}", start + 1),
+    }
+}
