@@ -3,6 +3,7 @@
 //! so also when a test fails.
 
 pub mod chapters;
+pub mod robustness;
 pub mod suite;
 
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,0 +1,26 @@
+//! Ctrl+C and bad actors against this chapter's binary.
+
+use test_support::robustness;
+
+const BIN: &str = env!("CARGO_BIN_EXE_chapter12-sequential");
+const STOP: &str = "=== サーバーを停止します。 ===";
+
+#[test]
+fn ctrl_c_with_an_idle_client_stops_with_the_books_line() {
+    robustness::stops_on_signal_with_idle_client(BIN, "INT", STOP);
+}
+
+#[test]
+fn sigterm_stops_with_the_books_line() {
+    robustness::stops_on_signal_with_idle_client(BIN, "TERM", STOP);
+}
+
+#[test]
+fn trickling_client_is_cut_off_at_the_request_deadline() {
+    robustness::trickling_client_is_cut_off(BIN);
+}
+
+#[test]
+fn client_that_stops_reading_is_cut_off_by_the_write_timeout() {
+    robustness::client_that_stops_reading_is_cut_off(BIN);
+}
