@@ -3,13 +3,13 @@
 //!
 //! The lesson: the server only accepts; each client gets a thread of its own
 //! (`worker.rs`, the book's `WorkerThread`), so one slow client no longer makes
-//! the others wait. Unlike the book, the number of threads is bounded.
+//! the others wait. Unlike the book, threads are bounded and reused, as its
+//! column on `ThreadPoolExecutor` suggests.
 
 mod worker;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
-use std::thread;
 
 use common::{Config, Shutdown, Workers};
 use log::{error, info};
@@ -43,14 +43,11 @@ fn serve(config: &Config) -> io::Result<()> {
         }
         info!("=== Server: クライアントとの接続が完了しました remote_address: {address} ===");
 
-        // The book's 28-31行目: a thread for this client, started at once.
-        // `acquire` waits while `--max-workers` threads are busy.
-        let permit = workers.acquire();
+        // The book's 28-31行目: this client is handled on a thread of its own,
+        // and the loop goes straight back to accepting. `Workers` starts the
+        // thread, or reuses one whose client is done (at most `--max-workers`).
         let config = config.clone();
-        let started = thread::Builder::new()
-            .name(format!("worker {address}"))
-            .spawn(move || worker::run(client_socket, address, &config, permit));
-        if let Err(err) = started {
+        if let Err(err) = workers.spawn(move || worker::run(client_socket, address, &config)) {
             error!("could not start a worker thread: {err}");
         }
     }

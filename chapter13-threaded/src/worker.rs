@@ -3,18 +3,18 @@
 
 use std::net::{SocketAddr, TcpStream};
 
-use common::{Config, HttpError, Permit, Response, StaticFile};
+use common::{Config, HttpError, Response, StaticFile};
 use log::{error, info};
 
 /// The book's `WorkerThread.run`: answer one client, log any failure, close.
 /// An error here stays in this thread; the server keeps accepting.
-pub fn run(client_socket: TcpStream, address: SocketAddr, config: &Config, _permit: Permit) {
+pub fn run(client_socket: TcpStream, address: SocketAddr, config: &Config) {
     if let Err(err) = handle_client(&client_socket, config) {
         error!("=== Worker: リクエストの処理中にエラーが発生しました ===");
         common::report_error(&client_socket, &err);
     }
     info!("=== Worker: クライアントとの通信を終了します remote_address: {address} ===");
-    // `client_socket` is dropped here, which closes it, and `_permit` frees its place.
+    // `client_socket` is dropped here, which closes it: the book's `finally`.
 }
 
 /// The book's `handle_client`: read one request, answer with a file or a 404 page.

@@ -17,7 +17,7 @@ mod static_files;
 
 pub use config::{Command, Config, DEFAULT_STATIC_DIR};
 pub use error::HttpError;
-pub use lifecycle::{Permit, Shutdown, Workers};
+pub use lifecycle::{IDLE_KEEP, Shutdown, Workers};
 pub use logging::init_logging;
 pub use request::{Limits, MAX_HEADERS, Request, read_request, receive_request};
 pub use response::{Body, Response, SERVER_NAME, report_error};

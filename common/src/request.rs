@@ -86,11 +86,15 @@ pub fn receive_request(client_socket: &TcpStream, config: &Config) -> Result<Req
 /// Reads one request from any byte source: the head, then a body of
 /// `Content-Length` bytes. Never reads past `limits`, and never past the body.
 pub fn read_request(reader: &mut impl Read, limits: &Limits) -> Result<Request, HttpError> {
-    let mut buf = vec![0; limits.max_head];
+    // Most heads fit in 1 KiB; grow by doubling, never past the limit.
+    let mut buf = vec![0; limits.max_head.min(1024)];
     let mut filled = 0;
     loop {
         if filled == buf.len() {
-            return Err(HttpError::HeaderTooLarge);
+            if buf.len() == limits.max_head {
+                return Err(HttpError::HeaderTooLarge);
+            }
+            buf.resize((buf.len() * 2).min(limits.max_head), 0);
         }
         let n = read_some(reader, &mut buf[filled..], filled == 0)?;
         filled += n;

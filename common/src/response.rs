@@ -128,9 +128,11 @@ impl Response {
                 bytes.extend_from_slice(page.as_bytes());
                 out.write_all(&bytes)
             }
-            Body::File(file) if file.len <= INLINE_FILE_LIMIT => {
-                let read = file.file.take(file.len).read_to_end(&mut bytes)?;
-                check_length(read as u64, file.len)?;
+            Body::File(mut file) if file.len <= INLINE_FILE_LIMIT => {
+                // One read of exactly the promised size; a shrunken file is an error.
+                let head_len = bytes.len();
+                bytes.resize(head_len + file.len as usize, 0);
+                file.file.read_exact(&mut bytes[head_len..])?;
                 out.write_all(&bytes)
             }
             Body::File(file) => {
