@@ -23,3 +23,8 @@ fn logs_like_the_book() {
 fn idle_client_delays_others_by_read_timeout() {
     chapters::idle_client_delays_others_by_read_timeout(BIN);
 }
+
+#[test]
+fn the_books_slow_client_makes_the_others_wait() {
+    chapters::slow_client_scenario(BIN, true);
+}

@@ -33,3 +33,8 @@ fn idle_client_does_not_delay_others() {
 fn fifty_concurrent_clients_get_exact_bytes() {
     chapters::concurrent_clients_get_exact_bytes(BIN, 50);
 }
+
+#[test]
+fn the_books_slow_client_no_longer_makes_the_others_wait() {
+    chapters::slow_client_scenario(BIN, false);
+}

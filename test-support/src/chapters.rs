@@ -108,3 +108,25 @@ pub fn concurrent_clients_get_exact_bytes(bin: &str, clients: usize) {
         }
     });
 }
+
+/// The book's scenario, as `lesson-demo` runs it: one client takes 1.5 s to
+/// finish its request while nine others arrive. A sequential chapter makes
+/// them wait for it; the threaded one answers them at once.
+pub fn slow_client_scenario(bin: &str, sequential: bool) {
+    let server = Server::start(bin, &[]);
+    let slow = Duration::from_millis(1500);
+    let latencies = lesson_demo::scenario(server.addr, "/index.html", slow).expect("scenario ran");
+    assert_eq!(latencies.len(), lesson_demo::FAST);
+    let (median, max) = lesson_demo::summary(&latencies);
+    if sequential {
+        assert!(
+            median >= 1000.0,
+            "fast requests did not wait for the slow one: median {median} ms"
+        );
+    } else {
+        assert!(
+            max < 1000.0,
+            "fast requests waited for the slow one: max {max} ms"
+        );
+    }
+}
