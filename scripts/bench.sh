@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Throughput, latency, memory and listen-queue overflows of the three chapters,
+# measured beside nginx in the same run. Release builds, loopback only.
+#
+#   scripts/bench.sh                 # 3 rounds, 8 s per measurement (about 8 minutes)
+#   ROUNDS=1 DURATION=3 scripts/bench.sh
+#   EXTRA='python3 /path/to/webserver.py --port {port}' EXTRA_NAME=book-python scripts/bench.sh
+#
+# Workloads (wrk, always with "Connection: close", since our servers close
+# after each response):
+#   A  -t1 -c50 on /index.html             req/s, p50, p99, errors
+#   D  -t1 -c16 on an 8 MiB file           MiB/s and the server's peak RSS
+#   E  -t1 -c400 on /index.html            errors and the kernel's ListenOverflows
+# Each chapter runs in A twice: --log-level info (to a file) and warn.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-8}
+CHAPTERS=(chapter12-sequential chapter13-refactor chapter13-threaded)
+
+if ! command -v wrk >/dev/null; then
+  echo "wrk is missing: apt-get install wrk" >&2
+  exit 1
+fi
+if ! command -v nginx >/dev/null; then
+  echo "note: nginx is missing (apt-get install nginx-light): no nginx column" >&2
+fi
+
+cargo build --release --quiet -p chapter12-sequential -p chapter13-refactor -p chapter13-threaded
+
+work=$(mktemp -d)
+trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$work"' EXIT
+cp -r static "$work/static"
+head -c $((8 * 1024 * 1024)) /dev/urandom >"$work/static/big.bin"
+# nginx's worker runs as an unprivileged user: let it read the copy.
+chmod -R a+rX "$work"
+results="$work/results.tsv"
+
+# A port below the ephemeral range (where wrk's many client sockets live),
+# with nothing listening on it now.
+free_port() {
+  local port low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)
+  while :; do
+    port=$((10000 + RANDOM % (low - 10000)))
+    (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+# start NAME: starts a server, sets $pid and $port.
+start() {
+  local name=$1
+  port=$(free_port)
+  case $name in
+    nginx)
+      mkdir -p "$work/nginx"
+      cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  include /etc/nginx/mime.types;
+  client_body_temp_path $work/nginx/body;
+  server { listen 127.0.0.1:$port backlog=1024; root $work/static; }
+}
+CONF
+      nginx -c "$work/nginx/nginx.conf" &
+      ;;
+    extra)
+      ${EXTRA//\{port\}/$port} >"$work/extra.log" 2>&1 &
+      ;;
+    *)
+      # name is CHAPTER-LEVEL, e.g. chapter13-threaded-warn
+      "target/release/${name%-*}" --port "$port" --static-dir "$work/static" \
+        --log-level "${name##*-}" 2>"$work/$name.log" &
+      ;;
+  esac
+  pid=$!
+  for _ in $(seq 100); do
+    (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.05
+  done
+  if [ "$name" = nginx ]; then
+    # Memory and CPU are the worker's, not the master's.
+    sleep 0.1
+    pid=$(pgrep -P "$pid" | head -n 1)
+  fi
+}
+
+stop() {
+  kill "$1" 2>/dev/null || true
+  pkill -P $$ nginx 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+
+listen_overflows() {
+  awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col["ListenOverflows"] }' /proc/net/netstat
+}
+
+# measure ROUND WORKLOAD NAME
+measure() {
+  local round=$1 workload=$2 name=$3 path=/index.html conns=50 before after out rss
+  [ "$workload" = D ] && path=/big.bin conns=16
+  [ "$workload" = E ] && conns=400
+  start "$name"
+  before=$(listen_overflows)
+  out=$(wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s -H 'Connection: close' \
+    -s scripts/wrk-report.lua "http://127.0.0.1:$port$path" | grep '^RESULT')
+  after=$(listen_overflows)
+  rss=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+  stop "$pid"
+  # round workload name requests duration_us bytes p50_us p99_us errors overflows peak_rss_kib
+  echo "$out" | sed 's/RESULT //; s/[a-z_0-9]*=//g' |
+    awk -v r="$round" -v w="$workload" -v n="$name" -v o=$((after - before)) -v m="$rss" \
+      '{ print r "\t" w "\t" n "\t" $1 "\t" $2 "\t" $3 "\t" $4 "\t" $5 "\t" $6 "\t" o "\t" m }' >>"$results"
+  echo "round $round $workload $name: $(tail -n 1 "$results" | cut -f4-)" >&2
+}
+
+servers_a=() servers_de=()
+for c in "${CHAPTERS[@]}"; do servers_a+=("$c-info" "$c-warn"); servers_de+=("$c-warn"); done
+if command -v nginx >/dev/null; then servers_a+=(nginx); servers_de+=(nginx); fi
+if [ -n "${EXTRA:-}" ]; then servers_a+=(extra); servers_de+=(extra); fi
+
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r), $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2), nginx $(nginx -v 2>&1 | cut -d/ -f2)" >&2
+for round in $(seq "$ROUNDS"); do
+  for name in "${servers_a[@]}"; do measure "$round" A "$name"; done
+  for name in "${servers_de[@]}"; do measure "$round" D "$name"; done
+  for name in "${servers_de[@]}"; do measure "$round" E "$name"; done
+done
+
+# Medians over the rounds; ratios to nginx's median from the same run.
+label() { [ "$1" = extra ] && echo "${EXTRA_NAME:-extra}" || echo "$1"; }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+col() { awk -F'\t' -v w="$1" -v n="$2" -v e="$3" '$2 == w && $3 == n { print '"$4"' }' "$results" | median; }
+
+nginx_a=$(col A nginx x '$4 / ($5 / 1e6)')
+nginx_d=$(col D nginx x '$6 / ($5 / 1e6) / 1048576')
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+echo
+echo "Medians of $ROUNDS rounds, ${DURATION}s each; ratios to nginx (1 worker) measured in the same run."
+echo
+echo "| server | A req/s | A × nginx | A p50 ms | A p99 ms | A errors | D MiB/s | D × nginx | D peak RSS MiB | E errors | E ListenOverflows |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for name in "${servers_a[@]}"; do
+  a=$(col A "$name" x '$4 / ($5 / 1e6)')
+  p50=$(col A "$name" x '$7 / 1000')
+  p99=$(col A "$name" x '$8 / 1000')
+  aerr=$(awk -F'\t' -v n="$name" '$2 == "A" && $3 == n { s += $9 } END { print s + 0 }' "$results")
+  d="" dr="" rss="" eerr="" eov=""
+  if printf '%s\n' "${servers_de[@]}" | grep -qx "$name"; then
+    d=$(col D "$name" x '$6 / ($5 / 1e6) / 1048576')
+    dr=$(ratio "$d" "$nginx_d")
+    rss=$(awk -F'\t' -v n="$name" '$2 == "D" && $3 == n && $11 > m { m = $11 } END { printf "%.1f", m / 1024 }' "$results")
+    eerr=$(awk -F'\t' -v n="$name" '$2 == "E" && $3 == n { s += $9 } END { print s + 0 }' "$results")
+    eov=$(awk -F'\t' -v n="$name" '$2 == "E" && $3 == n { s += $10 } END { print s + 0 }' "$results")
+    d=$(printf '%.0f' "$d")
+  fi
+  printf '| %s | %.0f | %s | %.2f | %.2f | %s | %s | %s | %s | %s | %s |\n' \
+    "$(label "$name")" "$a" "$(ratio "$a" "$nginx_a")" "$p50" "$p99" "$aerr" "$d" "$dr" "$rss" "$eerr" "$eov"
+done
+echo
+echo "All rounds (round, workload, server, requests, duration_us, bytes, p50_us, p99_us, errors, listen_overflows, peak_rss_kib):"
+sed 's/^/    /' "$results"
