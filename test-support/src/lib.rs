@@ -2,6 +2,7 @@
 //! HTTP to it over `TcpStream`s, read its log. The child is killed on drop,
 //! so also when a test fails.
 
+pub mod browser;
 pub mod chapters;
 pub mod robustness;
 pub mod suite;
