@@ -1,11 +1,10 @@
 //! Book chapter 12, 「複数回のHTTPリクエストに繰り返し応答できるようにする」
 //! (Python: `codes/chapter12-2/webserver.py`).
 //!
-//! The lesson: answer requests again and again. One loop accepts a client,
-//! reads its request, answers with a file from `static/` (with the right
-//! Content-Type) or a 404 page, and closes the connection; a failure in one
-//! request is logged and the loop goes on. Everything happens in `main`, in
-//! order, one client at a time. HTTP details live in the `common` crate.
+//! The lesson: answer requests again and again. `serve` does everything, as
+//! the book's `WebServer.serve`: accept a client, read its request, answer
+//! with a file from `static/` (with the right Content-Type) or a 404 page,
+//! close; a failure in one request is logged and the loop goes on.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
@@ -14,39 +13,49 @@ use common::{Config, HttpError, Response, Shutdown};
 use log::{error, info};
 use socket2::{Domain, Socket, Type};
 
-fn main() -> io::Result<()> {
-    let config = Config::from_args();
+/// The book's `if __name__ == "__main__"`: read the options, start logging, serve.
+fn main() {
+    let config = Config::from_args(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_DESCRIPTION"));
     common::init_logging(config.log_level);
-    info!("=== サーバーを起動します ===");
+    if let Err(err) = serve(&config) {
+        common::exit_on_start_error(&config, err);
+    }
+}
 
+/// The book's `WebServer.serve`: accept clients one after another and answer each.
+fn serve(config: &Config) -> io::Result<()> {
+    info!("=== サーバーを起動します ===");
     // Create the listening socket step by step, as the book does with `socket`.
     let address: SocketAddr = config.address();
     let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
+    // SO_REUSEADDR as in the book; Unix only: on Windows it lets others take the port.
+    #[cfg(unix)]
     socket.set_reuse_address(true)?;
     socket.bind(&address.into())?;
     socket.listen(common::LISTEN_BACKLOG)?;
     let server_socket: TcpListener = socket.into();
-    info!("open http://{}/index.html", server_socket.local_addr()?);
+    common::show_url(&server_socket)?;
     let shutdown = Shutdown::on_ctrl_c(&server_socket)?;
 
     loop {
         info!("=== クライアントからの接続を待ちます ===");
-        let (client_socket, address) = match server_socket.accept() {
-            Ok(accepted) => accepted,
-            Err(err) => {
-                error!("accept failed: {err}");
-                continue;
-            }
-        };
+        let accepted = server_socket.accept();
         if shutdown.requested() {
             break;
         }
+        let (client_socket, address) = match accepted {
+            Ok(accepted) => accepted,
+            Err(err) => {
+                common::accept_failed(&err);
+                continue;
+            }
+        };
         info!("=== クライアントとの接続が完了しました remote_address: {address} ===");
 
         // The book's `try:` block. A closure gives `?` somewhere to return to,
         // so any failure below lands in the `if let Err` branch, like `except`.
         let result = (|| -> Result<(), HttpError> {
-            let request = common::receive_request(&client_socket, &config)?;
+            let request = common::receive_request(&client_socket, config)?;
             let response = match common::open_static_file(&config.static_root, &request.path) {
                 Ok(file) => Response::file(file),
                 Err(HttpError::NotFound) => Response::not_found(),

@@ -1,10 +1,9 @@
-//! Book chapter 13, first half: 「いったんリファクタリングする」
-//! (Python: `codes/chapter13/webserver.py`).
+//! Book chapter 13, 「リクエストを並列処理する」
+//! (Python: `codes/chapter13/webserver.py`),
+//! section 「いったんリファクタリングする」.
 //!
-//! The lesson: the same server as chapter 12, with the loop body cut into
-//! functions named as the book names them. Where the book adds type hints that
-//! only an editor checks, every signature here is checked by the compiler.
-//! New log line: the end of each conversation with a client.
+//! The lesson: the same server, its loop body cut into functions named as the
+//! book names them; where Python has type hints, the compiler checks types.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -13,31 +12,35 @@ use common::{Config, HttpError, Response, Shutdown, StaticFile};
 use log::{error, info};
 use socket2::{Domain, Socket, Type};
 
-fn main() -> io::Result<()> {
-    let config = Config::from_args();
+/// The book's `if __name__ == "__main__"`: read the options, start logging, serve.
+fn main() {
+    let config = Config::from_args(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_DESCRIPTION"));
     common::init_logging(config.log_level);
-    serve(&config)
+    if let Err(err) = serve(&config) {
+        common::exit_on_start_error(&config, err);
+    }
 }
 
-/// The book's `serve`: accept clients one after another and answer each.
+/// The book's `serve`: accept clients and answer each.
 fn serve(config: &Config) -> io::Result<()> {
     info!("=== サーバーを起動します ===");
     let server_socket = create_server_socket(config)?;
-    info!("open http://{}/index.html", server_socket.local_addr()?);
+    common::show_url(&server_socket)?;
     let shutdown = Shutdown::on_ctrl_c(&server_socket)?;
 
     loop {
         info!("=== クライアントからの接続を待ちます ===");
-        let (client_socket, address) = match server_socket.accept() {
-            Ok(accepted) => accepted,
-            Err(err) => {
-                error!("accept failed: {err}");
-                continue;
-            }
-        };
+        let accepted = server_socket.accept();
         if shutdown.requested() {
             break;
         }
+        let (client_socket, address) = match accepted {
+            Ok(accepted) => accepted,
+            Err(err) => {
+                common::accept_failed(&err);
+                continue;
+            }
+        };
         info!("=== クライアントとの接続が完了しました remote_address: {address} ===");
 
         if let Err(err) = handle_client(&client_socket, config) {
@@ -55,6 +58,8 @@ fn serve(config: &Config) -> io::Result<()> {
 fn create_server_socket(config: &Config) -> io::Result<TcpListener> {
     let address: SocketAddr = config.address();
     let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
+    // SO_REUSEADDR as in the book; Unix only: on Windows it lets others take the port.
+    #[cfg(unix)]
     socket.set_reuse_address(true)?;
     socket.bind(&address.into())?;
     socket.listen(common::LISTEN_BACKLOG)?;

@@ -1,58 +1,64 @@
-//! Book chapter 13, second half: 「複数のリクエストを「並列処理」する」
-//! (Python: `codes/chapter13-2/webserver.py` and `workerthread.py`).
+//! Book chapter 13, 「リクエストを並列処理する」
+//! (Python: `codes/chapter13-2/webserver.py` and `workerthread.py`),
+//! section 「複数のリクエストを「並列処理」する」.
 //!
-//! The lesson: the server only accepts; each client gets a thread of its own
-//! (`worker.rs`, the book's `WorkerThread`), so one slow client no longer makes
-//! the others wait. Unlike the book, threads are bounded and reused, as its
-//! column on `ThreadPoolExecutor` suggests.
+//! The lesson: each client gets a thread of its own (`worker.rs`, the book's
+//! `WorkerThread`), so a slow client no longer makes the others wait.
 
 mod worker;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::thread;
 
-use common::{Config, Shutdown, Workers};
+use common::{Config, Shutdown};
 use log::{error, info};
 use socket2::{Domain, Socket, Type};
 
-fn main() -> io::Result<()> {
-    let config = Config::from_args();
+/// The book's `if __name__ == "__main__"`: read the options, start logging, serve.
+fn main() {
+    let config = Config::from_args(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_DESCRIPTION"));
+    let config = Arc::new(config);
     common::init_logging(config.log_level);
-    serve(&config)
+    if let Err(err) = serve(&config) {
+        common::exit_on_start_error(&config, err);
+    }
 }
 
-/// The book's `serve`: accept clients and hand each to a new worker thread.
-fn serve(config: &Config) -> io::Result<()> {
+/// The book's `serve`: accept clients and answer each.
+fn serve(config: &Arc<Config>) -> io::Result<()> {
     info!("=== Server: サーバーを起動します ===");
     let server_socket = create_server_socket(config)?;
-    info!("open http://{}/index.html", server_socket.local_addr()?);
+    common::show_url(&server_socket)?;
     let shutdown = Shutdown::on_ctrl_c(&server_socket)?;
-    let workers = Workers::new(config.max_workers);
 
     loop {
         info!("=== Server: クライアントからの接続を待ちます ===");
-        let (client_socket, address) = match server_socket.accept() {
-            Ok(accepted) => accepted,
-            Err(err) => {
-                error!("accept failed: {err}");
-                continue;
-            }
-        };
+        let accepted = server_socket.accept();
         if shutdown.requested() {
             break;
         }
+        let (client_socket, address) = match accepted {
+            Ok(accepted) => accepted,
+            Err(err) => {
+                common::accept_failed(&err);
+                continue;
+            }
+        };
         info!("=== Server: クライアントとの接続が完了しました remote_address: {address} ===");
 
-        // The book's 28-31行目: this client is handled on a thread of its own,
-        // and the loop goes straight back to accepting. `Workers` starts the
-        // thread, or reuses one whose client is done (at most `--max-workers`).
-        let config = config.clone();
-        if let Err(err) = workers.spawn(move || worker::run(client_socket, address, &config)) {
-            error!("could not start a worker thread: {err}");
+        // The book's `WorkerThread(client_socket, address).start()`: the `move`
+        // closure takes the socket (and a handle on the config) into a thread.
+        let config = Arc::clone(config);
+        let started = thread::Builder::new()
+            .name(format!("worker {address}"))
+            .spawn(move || worker::run(client_socket, address, &config));
+        if let Err(err) = started {
+            error!("could not start a thread for {address}: {err}");
         }
     }
-    // Let the workers still answering finish, but not forever.
-    workers.wait_idle(config.read_timeout);
+    shutdown.wait_for_workers(config);
     info!("=== Server: サーバーを停止します。 ===");
     Ok(())
 }
@@ -61,6 +67,8 @@ fn serve(config: &Config) -> io::Result<()> {
 fn create_server_socket(config: &Config) -> io::Result<TcpListener> {
     let address: SocketAddr = config.address();
     let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
+    // SO_REUSEADDR as in the book; Unix only: on Windows it lets others take the port.
+    #[cfg(unix)]
     socket.set_reuse_address(true)?;
     socket.bind(&address.into())?;
     socket.listen(common::LISTEN_BACKLOG)?;

@@ -1,5 +1,5 @@
-//! The book's `workerthread.py`: everything one client needs, run in its own
-//! thread. `handle_client` and `get_static_file_content` moved here unchanged.
+//! The book's `workerthread.py`: one client's whole conversation, on its own
+//! thread. (The book inlines the previous step's `handle_client` in `run`.)
 
 use std::net::{SocketAddr, TcpStream};
 

@@ -1,27 +1,27 @@
-//! Command-line options shared by every chapter, parsed by hand.
+//! Command-line options shared by every chapter, with `clap`.
+//!
+//! Each chapter names itself (its package name and description become the
+//! usage line and the first sentence of `--help`); the options below are
+//! defined once, here. A chapter with an option of its own (the pool's
+//! `--max-workers`) adds it to [`Config::command`] and reads it back itself.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::process;
 use std::time::Duration;
 
+use clap::{Arg, ArgMatches, Command, builder::PossibleValuesParser};
 use log::LevelFilter;
 
 /// Where the workspace's `static/` is, found from this crate's location at
 /// build time, like the book's `BASE_DIR`: works from any current directory.
 pub const DEFAULT_STATIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../static");
 
-const USAGE: &str = "\
-Options (every chapter takes the same):
-  --host ADDR             address to listen on                 [127.0.0.1]
-  --port PORT             port to listen on, 0 = any free port [8080]
-  --static-dir DIR        directory to serve                   [the workspace's static/]
-  --log-level LEVEL       off, error, warn, info, debug, trace [info]
-  --read-timeout SECS     longest wait for one read            [5]
-  --request-timeout SECS  longest wait for a whole request     [10]
-  --write-timeout SECS    longest wait for one write           [10]
-  --max-workers N         threads at once (chapter13-threaded) [256]
-  --help                  print this and exit";
+/// The longest timeout accepted: a day. Larger values would overflow the
+/// deadlines computed from them.
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
+/// The usage line first, then the chapter's sentence, then the options.
+const HELP_TEMPLATE: &str = "{usage-heading} {usage}\n\n{about-with-newline}\n{all-args}";
 
 /// Everything a chapter needs to know at start-up.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,96 +40,111 @@ pub struct Config {
     pub request_timeout: Duration,
     /// A client that stops reading a response is dropped after this.
     pub write_timeout: Duration,
-    /// Most connections the threaded chapter handles at once.
-    pub max_workers: usize,
-}
-
-/// What the command line asked for.
-#[derive(Debug, PartialEq)]
-pub enum Command {
-    /// Start the server.
-    Run(Config),
-    /// Print the usage and exit.
-    Help,
 }
 
 impl Config {
-    /// Parses this process's arguments; prints a message and exits on `--help`
-    /// (status 0) or on a bad argument (status 2).
-    pub fn from_args() -> Config {
-        match Config::parse(std::env::args().skip(1)) {
-            Ok(Command::Run(config)) => config,
-            Ok(Command::Help) => {
-                println!("{USAGE}");
-                process::exit(0);
-            }
-            Err(message) => {
-                eprintln!("error: {message}\n\n{USAGE}");
-                process::exit(2);
-            }
+    /// Parses this process's arguments. On `--help`, `--version` or a bad
+    /// option, prints the answer and exits (0, or 2 for a mistake).
+    pub fn from_args(name: &'static str, about: &'static str) -> Config {
+        Config::from_matches(&Config::command(name, about).get_matches())
+    }
+
+    /// The command line every chapter shares: `name` is the binary, `about`
+    /// the sentence that names its book chapter.
+    pub fn command(name: &'static str, about: &'static str) -> Command {
+        Command::new(name)
+            .version(env!("CARGO_PKG_VERSION"))
+            .about(about)
+            .help_template(HELP_TEMPLATE)
+            .arg(
+                Arg::new("host")
+                    .long("host")
+                    .value_name("ADDR")
+                    .help("Address to listen on (0.0.0.0: every address)")
+                    .default_value("127.0.0.1")
+                    .value_parser(parse_host),
+            )
+            .arg(
+                Arg::new("port")
+                    .long("port")
+                    .value_name("PORT")
+                    .help("Port to listen on; 0 picks a free one (the start-up log shows it)")
+                    .default_value("8080")
+                    .value_parser(clap::value_parser!(u16)),
+            )
+            .arg(
+                Arg::new("static-dir")
+                    .long("static-dir")
+                    .value_name("DIR")
+                    .help("Directory to serve [default: the workspace's static/]")
+                    .value_parser(parse_static_dir),
+            )
+            .arg(
+                Arg::new("log-level")
+                    .long("log-level")
+                    .value_name("LEVEL")
+                    .help("How much to log; debug also logs each request head")
+                    .default_value("info")
+                    .value_parser(PossibleValuesParser::new([
+                        "off", "error", "warn", "info", "debug", "trace",
+                    ])),
+            )
+            .arg(seconds_option(
+                "read-timeout",
+                "5",
+                "Longest wait for one read from a client",
+            ))
+            .arg(seconds_option(
+                "request-timeout",
+                "10",
+                "Longest wait for a whole request",
+            ))
+            .arg(seconds_option(
+                "write-timeout",
+                "10",
+                "Longest wait for one write to a client",
+            ))
+    }
+
+    /// The configuration that `matches` (from [`Config::command`]) describes.
+    pub fn from_matches(matches: &ArgMatches) -> Config {
+        let static_root = match matches.get_one::<PathBuf>("static-dir") {
+            Some(dir) => dir.clone(),
+            // The default goes through the same check, so a moved binary
+            // says plainly that it cannot find static/.
+            None => parse_static_dir(DEFAULT_STATIC_DIR).unwrap_or_else(|why| {
+                Command::new("")
+                    .error(
+                        clap::error::ErrorKind::ValueValidation,
+                        format!("the default static directory {DEFAULT_STATIC_DIR}: {why}; pass --static-dir DIR"),
+                    )
+                    .exit()
+            }),
+        };
+        let level = matches.get_one::<String>("log-level").map(String::as_str);
+        Config {
+            host: *matches.get_one("host").expect("has a default"),
+            port: *matches.get_one("port").expect("has a default"),
+            static_root,
+            log_level: level
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(LevelFilter::Info),
+            read_timeout: *matches.get_one("read-timeout").expect("has a default"),
+            request_timeout: *matches.get_one("request-timeout").expect("has a default"),
+            write_timeout: *matches.get_one("write-timeout").expect("has a default"),
         }
     }
 
-    /// Parses options given as `--name value` or `--name=value`.
-    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
-        let mut config = Config {
-            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            port: 8080,
-            static_root: PathBuf::from(DEFAULT_STATIC_DIR),
-            log_level: LevelFilter::Info,
-            read_timeout: Duration::from_secs(5),
-            request_timeout: Duration::from_secs(10),
-            write_timeout: Duration::from_secs(10),
-            max_workers: 256,
-        };
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            if arg == "--help" || arg == "-h" {
-                return Ok(Command::Help);
-            }
-            let (name, inline) = match arg.split_once('=') {
-                Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
-                None => (arg, None),
-            };
-            if !name.starts_with("--") {
-                return Err(format!("unexpected argument '{name}'"));
-            }
-            let value = inline
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))?;
-            let bad = |what: &str| format!("{name}: '{value}' is not {what}");
-            match name.as_str() {
-                "--host" if value == "localhost" => config.host = IpAddr::V4(Ipv4Addr::LOCALHOST),
-                "--host" => config.host = value.parse().map_err(|_| bad("an IP address"))?,
-                "--port" => config.port = value.parse().map_err(|_| bad("a port (0-65535)"))?,
-                "--static-dir" => config.static_root = PathBuf::from(&value),
-                "--log-level" => {
-                    config.log_level = value.parse().map_err(|_| bad("a log level"))?
-                }
-                "--read-timeout" => {
-                    config.read_timeout =
-                        seconds(&value).ok_or_else(|| bad("a positive number of seconds"))?
-                }
-                "--request-timeout" => {
-                    config.request_timeout =
-                        seconds(&value).ok_or_else(|| bad("a positive number of seconds"))?
-                }
-                "--write-timeout" => {
-                    config.write_timeout =
-                        seconds(&value).ok_or_else(|| bad("a positive number of seconds"))?
-                }
-                "--max-workers" => {
-                    config.max_workers = value
-                        .parse()
-                        .ok()
-                        .filter(|&n| n > 0)
-                        .ok_or_else(|| bad("a positive number"))?
-                }
-                _ => return Err(format!("unknown option '{name}'")),
-            }
-        }
-        config.static_root = canonical_dir(&config.static_root)?;
-        Ok(Command::Run(config))
+    /// Like [`Config::from_args`], for tests: returns clap's error (whose
+    /// `kind()` tells help and version from mistakes) instead of exiting.
+    pub fn try_parse_from(
+        name: &'static str,
+        about: &'static str,
+        args: &[&str],
+    ) -> clap::error::Result<Config> {
+        let args = std::iter::once(name).chain(args.iter().copied());
+        let matches = Config::command(name, about).try_get_matches_from(args)?;
+        Ok(Config::from_matches(&matches))
     }
 
     /// The address to bind.
@@ -138,18 +153,48 @@ impl Config {
     }
 }
 
-fn seconds(value: &str) -> Option<Duration> {
-    let secs: f64 = value.parse().ok()?;
-    Duration::try_from_secs_f64(secs)
-        .ok()
-        .filter(|d| !d.is_zero())
+fn seconds_option(name: &'static str, default: &'static str, help: &'static str) -> Arg {
+    Arg::new(name)
+        .long(name)
+        .value_name("SECS")
+        .help(help)
+        .default_value(default)
+        .allow_negative_numbers(true)
+        .value_parser(parse_seconds)
 }
 
-/// The static root must exist; its canonical form is what lookups compare against.
-fn canonical_dir(dir: &Path) -> Result<PathBuf, String> {
-    match dir.canonicalize() {
+/// A positive number of seconds, fractions allowed, at most a day.
+fn parse_seconds(value: &str) -> Result<Duration, String> {
+    let secs: f64 = value
+        .parse()
+        .map_err(|_| "not a number of seconds".to_owned())?;
+    if !(secs > 0.0 && secs <= MAX_TIMEOUT_SECS) {
+        return Err(format!(
+            "must be above 0 and at most {MAX_TIMEOUT_SECS} (a day)"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// An IP address, or `localhost` (IPv4 loopback, as the book's `localhost`).
+fn parse_host(value: &str) -> Result<IpAddr, String> {
+    if value == "localhost" {
+        return Ok(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    value
+        .parse()
+        .map_err(|_| "not an IP address (e.g. 127.0.0.1, 0.0.0.0 or ::1)".to_owned())
+}
+
+/// The static root must exist and be a directory; its canonical form is what
+/// lookups compare against.
+fn parse_static_dir(value: &str) -> Result<PathBuf, String> {
+    match Path::new(value).canonicalize() {
         Ok(path) if path.is_dir() => Ok(path),
         Ok(path) => Err(format!("{} is not a directory", path.display())),
-        Err(err) => Err(format!("static directory {}: {err}", dir.display())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            Err("no such directory".to_owned())
+        }
+        Err(err) => Err(format!("cannot open it ({err})")),
     }
 }

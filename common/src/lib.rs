@@ -4,8 +4,9 @@
 //! threads, the log lines); this crate keeps everything under them: reading a
 //! request under limits ([`receive_request`]), finding a file under `static/`
 //! without leaving it ([`open_static_file`]), writing a response
-//! ([`Response`]), options ([`Config`]), logging ([`init_logging`]), and
-//! stopping on Ctrl+C ([`Shutdown`]).
+//! ([`Response`]), options ([`Config`]), logging ([`init_logging`]),
+//! start-up and stopping on Ctrl+C ([`Shutdown`]). It never starts a thread:
+//! threads are what chapter 13 teaches, so they live in the chapter crates.
 
 mod config;
 mod error;
@@ -15,9 +16,9 @@ mod request;
 mod response;
 mod static_files;
 
-pub use config::{Command, Config, DEFAULT_STATIC_DIR};
+pub use config::{Config, DEFAULT_STATIC_DIR};
 pub use error::HttpError;
-pub use lifecycle::{IDLE_KEEP, Shutdown, Workers};
+pub use lifecycle::{Shutdown, accept_failed, exit_on_start_error, show_url};
 pub use logging::init_logging;
 pub use request::{Limits, MAX_HEADERS, Request, read_request, receive_request};
 pub use response::{Body, Response, SERVER_NAME, report_error};

@@ -8,17 +8,17 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::time::Duration;
 
-use common::{Command, Config, DEFAULT_STATIC_DIR};
+use clap::error::ErrorKind;
+use common::{Config, DEFAULT_STATIC_DIR};
 
-fn parse(args: &[&str]) -> Result<Command, String> {
-    Config::parse(args.iter().map(|a| a.to_string()))
+const ABOUT: &str = "Book chapter 99: a test.";
+
+fn parse(args: &[&str]) -> clap::error::Result<Config> {
+    Config::try_parse_from("chapter-test", ABOUT, args)
 }
 
 fn config(args: &[&str]) -> Config {
-    match parse(args) {
-        Ok(Command::Run(config)) => config,
-        other => panic!("{args:?}: {other:?}"),
-    }
+    parse(args).unwrap_or_else(|err| panic!("{args:?}: {err}"))
 }
 
 #[test]
@@ -35,7 +35,6 @@ fn defaults_match_the_book() {
     assert_eq!(config.read_timeout, Duration::from_secs(5));
     assert_eq!(config.request_timeout, Duration::from_secs(10));
     assert_eq!(config.write_timeout, Duration::from_secs(10));
-    assert_eq!(config.max_workers, 256);
 }
 
 #[test]
@@ -51,8 +50,6 @@ fn both_option_forms() {
         "3",
         "--write-timeout",
         "2",
-        "--max-workers",
-        "8",
         "--static-dir",
         "/tmp",
     ]);
@@ -62,37 +59,77 @@ fn both_option_forms() {
     assert_eq!(config.read_timeout, Duration::from_millis(500));
     assert_eq!(config.request_timeout, Duration::from_secs(3));
     assert_eq!(config.write_timeout, Duration::from_secs(2));
-    assert_eq!(config.max_workers, 8);
     assert_eq!(
         config.static_root,
         Path::new("/tmp").canonicalize().unwrap()
     );
     assert_eq!(config.address().to_string(), "0.0.0.0:0");
+    let localhost = parse(&["--host", "localhost"]).unwrap();
+    assert_eq!(localhost.host, Ipv4Addr::LOCALHOST);
 }
 
 #[test]
-fn help() {
-    assert_eq!(parse(&["--help"]), Ok(Command::Help));
-    assert_eq!(parse(&["--port", "1", "-h"]), Ok(Command::Help));
+fn help_starts_with_usage_then_names_the_chapter() {
+    let err = parse(&["--port", "1", "--help"]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DisplayHelp);
+    let help = err.render().to_string();
+    let mut lines = help.lines();
+    assert_eq!(lines.next(), Some("Usage: chapter-test [OPTIONS]"));
+    assert_eq!(lines.next(), Some(""));
+    assert_eq!(lines.next(), Some(ABOUT));
+    for option in [
+        "--host <ADDR>",
+        "--port <PORT>",
+        "--static-dir <DIR>",
+        "--log-level <LEVEL>",
+        "--read-timeout <SECS>",
+        "--request-timeout <SECS>",
+        "--write-timeout <SECS>",
+        "--version",
+    ] {
+        assert!(help.contains(option), "{option} missing from:\n{help}");
+    }
+    assert!(!help.contains("--max-workers"), "a chapter-only option");
+}
+
+#[test]
+fn version() {
+    for flag in ["--version", "-V"] {
+        let err = parse(&[flag]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::DisplayVersion);
+        assert_eq!(
+            err.render().to_string().trim(),
+            format!("chapter-test {}", env!("CARGO_PKG_VERSION"))
+        );
+    }
 }
 
 #[test]
 fn bad_arguments_say_what_is_wrong() {
     for (args, says) in [
-        (&["--port", "99999"][..], "--port: '99999'"),
-        (&["--port"], "--port needs a value"),
+        (&["--port", "99999"][..], "'99999' for '--port <PORT>'"),
+        (&["--port"], "a value is required for '--port <PORT>'"),
         (&["--host", "example.com"], "not an IP address"),
-        (&["--read-timeout", "0"], "positive number of seconds"),
-        (&["--read-timeout", "-1"], "positive number of seconds"),
-        (&["--write-timeout", "soon"], "positive number of seconds"),
-        (&["--max-workers", "0"], "positive number"),
-        (&["--log-level", "loud"], "not a log level"),
-        (&["--static-dir", "/nonexistent/dir"], "/nonexistent/dir"),
+        (&["--read-timeout", "0"], "must be above 0"),
+        (&["--read-timeout", "-1"], "must be above 0"),
+        (&["--request-timeout", "1e19"], "at most 86400"),
+        (&["--read-timeout", "inf"], "at most 86400"),
+        (&["--read-timeout", "NaN"], "must be above 0"),
+        (&["--write-timeout", "soon"], "not a number of seconds"),
+        (&["--log-level", "loud"], "'loud' for '--log-level <LEVEL>'"),
+        (&["--static-dir", "/nonexistent/dir"], "no such directory"),
         (&["--static-dir", "/etc/hostname"], "not a directory"),
-        (&["--verbose", "1"], "unknown option '--verbose'"),
+        (&["--verbose"], "unexpected argument '--verbose'"),
+        (
+            &["--max-workers", "8"],
+            "unexpected argument '--max-workers'",
+        ),
         (&["8080"], "unexpected argument '8080'"),
     ] {
         let err = parse(args).unwrap_err();
-        assert!(err.contains(says), "{args:?}: {err}");
+        let text = err.render().to_string();
+        assert!(text.contains(says), "{args:?}: {text}");
+        assert!(text.starts_with("error: "), "{args:?}: {text}");
+        assert_eq!(err.exit_code(), 2, "{args:?}");
     }
 }

@@ -130,3 +130,59 @@ pub fn slow_client_scenario(bin: &str, sequential: bool) {
         );
     }
 }
+
+/// The pool chapter: while fewer idle clients than `--max-workers` hold
+/// workers, another client is answered at once; the threads are reused.
+pub fn pool_with_a_free_worker_does_not_delay_others(bin: &str) {
+    let server = Server::start(bin, &["--max-workers", "3", "--read-timeout", "5"]);
+    let idle: Vec<_> = (0..2).map(|_| server.connect()).collect();
+    server.wait_for_log_count("接続が完了しました", idle.len(), Duration::from_secs(5));
+    let started = Instant::now();
+    assert_eq!(server.get("/index.html").status, 200);
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_millis(2500),
+        "served after {waited:?}: an idle client held it up"
+    );
+}
+
+/// The pool chapter: with `--max-workers` idle clients, the next client
+/// waits until a read timeout frees a worker (1 s here): chapter 12's
+/// problem, N clients later.
+pub fn pool_full_of_idle_clients_makes_the_next_wait(bin: &str) {
+    let server = Server::start(bin, &["--max-workers", "2", "--read-timeout", "1"]);
+    let idle: Vec<_> = (0..2).map(|_| server.connect()).collect();
+    server.wait_for_log_count("接続が完了しました", idle.len(), Duration::from_secs(5));
+    let started = Instant::now();
+    assert_eq!(server.get("/index.html").status, 200);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(700) && waited < Duration::from_secs(4),
+        "the next client should wait about 1 s for a free worker, not {waited:?}"
+    );
+}
+
+/// The pool chapter: ten clients one after another are served by at most
+/// `--max-workers` threads, so at least one thread served several.
+pub fn pool_reuses_its_threads(bin: &str) {
+    let server = Server::start(bin, &["--max-workers", "4"]);
+    for _ in 0..10 {
+        assert_eq!(server.get("/index.css").status, 200);
+    }
+    server.wait_for_log_count("通信を終了します", 10, Duration::from_secs(5));
+    let log = server.log();
+    let threads: Vec<&str> = log
+        .iter()
+        .filter(|line| line.contains("通信を終了します"))
+        .filter_map(|line| line.split_once("(worker-")?.1.split_once(')'))
+        .map(|(number, _)| number)
+        .collect();
+    assert_eq!(threads.len(), 10, "log:\n{}", log.join("\n"));
+    let mut distinct = threads.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert!(
+        distinct.len() <= 4,
+        "more threads than --max-workers: {threads:?}"
+    );
+}

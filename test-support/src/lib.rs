@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod chapters;
 pub mod robustness;
+pub mod startup;
 pub mod suite;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -74,17 +75,24 @@ impl Server {
 
     /// Waits until a log line contains `needle`, and returns it; panics after `timeout`.
     pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> String {
+        self.wait_for_log_count(needle, 1, timeout)
+    }
+
+    /// Waits until `count` log lines contain `needle`, and returns the last of
+    /// them; panics after `timeout`.
+    pub fn wait_for_log_count(&self, needle: &str, count: usize, timeout: Duration) -> String {
         let deadline = Instant::now() + timeout;
         let (lines, changed) = &*self.log;
         let mut lines = lines.lock().expect("log lock");
         loop {
-            if let Some(line) = lines.iter().find(|l| l.contains(needle)) {
-                return line.clone();
+            let found: Vec<&String> = lines.iter().filter(|l| l.contains(needle)).collect();
+            if found.len() >= count {
+                return found[count - 1].clone();
             }
             let left = deadline.saturating_duration_since(Instant::now());
             assert!(
                 !left.is_zero(),
-                "no log line with {needle:?} in {timeout:?}; log:\n{}",
+                "not {count} log lines with {needle:?} in {timeout:?}; log:\n{}",
                 lines.join("\n")
             );
             lines = changed.wait_timeout(lines, left).expect("log lock").0;

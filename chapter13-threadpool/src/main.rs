@@ -1,0 +1,82 @@
+//! Book chapter 13, 「リクエストを並列処理する」
+//! (Python: `codes/chapter13-2/webserver.py` and `workerthread.py`),
+//! column 「スレッドを扱う際の注意点」: the exercise it leaves to the reader.
+//!
+//! The lesson: each client gets a thread of its own (`worker.rs`, the book's
+//! `WorkerThread`), so a slow client no longer makes the others wait.
+//! The threads come from a bounded pool (`pool.rs`) and are reused.
+
+mod pool;
+mod worker;
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use clap::{arg, value_parser};
+use common::{Config, Shutdown};
+use log::{error, info};
+use socket2::{Domain, Socket, Type};
+
+/// The book's `if __name__ == "__main__"`: read the options, start logging, serve.
+fn main() {
+    let max_workers = arg!(--"max-workers" <N> "Most worker threads at once")
+        .value_parser(value_parser!(u16).range(1..))
+        .default_value("16");
+    let options = Config::command(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_DESCRIPTION"));
+    let options = options.arg(max_workers).get_matches();
+    let config = Arc::new(Config::from_matches(&options));
+    let max_workers: u16 = *options.get_one("max-workers").expect("has a default");
+    common::init_logging(config.log_level);
+    if let Err(err) = serve(&config, max_workers.into()) {
+        common::exit_on_start_error(&config, err);
+    }
+}
+
+/// The book's `serve`: accept clients and answer each.
+fn serve(config: &Arc<Config>, max_workers: usize) -> io::Result<()> {
+    info!("=== Server: サーバーを起動します ===");
+    let server_socket = create_server_socket(config)?;
+    common::show_url(&server_socket)?;
+    let shutdown = Shutdown::on_ctrl_c(&server_socket)?;
+    let mut pool = pool::ThreadPool::new(max_workers);
+
+    loop {
+        info!("=== Server: クライアントからの接続を待ちます ===");
+        let accepted = server_socket.accept();
+        if shutdown.requested() {
+            break;
+        }
+        let (client_socket, address) = match accepted {
+            Ok(accepted) => accepted,
+            Err(err) => {
+                common::accept_failed(&err);
+                continue;
+            }
+        };
+        info!("=== Server: クライアントとの接続が完了しました remote_address: {address} ===");
+
+        // The book's `WorkerThread(client_socket, address).start()`: the `move`
+        // closure takes the socket (and a handle on the config) into a thread.
+        let config = Arc::clone(config);
+        let started = pool.submit(move || worker::run(client_socket, address, &config));
+        if let Err(err) = started {
+            error!("could not start a thread for {address}: {err}");
+        }
+    }
+    shutdown.wait_for_workers(config);
+    info!("=== Server: サーバーを停止します。 ===");
+    Ok(())
+}
+
+/// The book's `create_server_socket`: socket, SO_REUSEADDR, bind, listen.
+fn create_server_socket(config: &Config) -> io::Result<TcpListener> {
+    let address: SocketAddr = config.address();
+    let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
+    // SO_REUSEADDR as in the book; Unix only: on Windows it lets others take the port.
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(common::LISTEN_BACKLOG)?;
+    Ok(socket.into())
+}

@@ -1,0 +1,36 @@
+//! The book's `workerthread.py`: one client's whole conversation, on its own
+//! thread. (The book inlines the previous step's `handle_client` in `run`.)
+
+use std::net::{SocketAddr, TcpStream};
+
+use common::{Config, HttpError, Response, StaticFile};
+use log::{error, info};
+
+/// The book's `WorkerThread.run`: answer one client, log any failure, close.
+/// An error here stays in this thread; the server keeps accepting.
+pub fn run(client_socket: TcpStream, address: SocketAddr, config: &Config) {
+    if let Err(err) = handle_client(&client_socket, config) {
+        error!("=== Worker: リクエストの処理中にエラーが発生しました ===");
+        common::report_error(&client_socket, &err);
+    }
+    info!("=== Worker: クライアントとの通信を終了します remote_address: {address} ===");
+    // `client_socket` is dropped here, which closes it: the book's `finally`.
+}
+
+/// The book's `handle_client`: read one request, answer with a file or a 404 page.
+fn handle_client(client_socket: &TcpStream, config: &Config) -> Result<(), HttpError> {
+    let request = common::receive_request(client_socket, config)?;
+    let response = match get_static_file_content(&request.path, config) {
+        Ok(file) => Response::file(file),
+        Err(HttpError::NotFound) => Response::not_found(),
+        Err(err) => return Err(err),
+    };
+    response.send(client_socket, request.is_head())?;
+    Ok(())
+}
+
+/// The book's `get_static_file_content`: the file under `static/` that `path` names.
+/// It is opened, not read: the response streams it.
+fn get_static_file_content(path: &str, config: &Config) -> Result<StaticFile, HttpError> {
+    common::open_static_file(&config.static_root, path)
+}

@@ -1,0 +1,259 @@
+//! What a newcomer sees before the server runs: `--help`, `--version`, and a
+//! plain, actionable message for every way start-up can fail.
+
+use std::io::Read;
+use std::process::{Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::Server;
+use crate::suite::TempDir;
+
+/// Defines one `#[test]` per start-up check, run against the binary `$bin`.
+#[macro_export]
+macro_rules! startup_suite {
+    ($bin:expr) => {
+        $crate::startup_suite!(@each $bin;
+            help_starts_with_usage_and_names_the_chapter, version_answers,
+            port_in_use_says_what_to_do, address_not_on_this_machine_says_so,
+            low_port_without_rights_says_so, missing_static_dir_says_so,
+            bad_option_values_are_refused_plainly);
+    };
+    (@each $bin:expr; $($name:ident),*) => {
+        $( #[test] fn $name() { $crate::startup::$name($bin) } )*
+    };
+}
+
+/// What a finished run printed.
+pub struct Run {
+    /// How it ended.
+    pub status: ExitStatus,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Runs `bin ARGS...` to completion (10 s at most, then the test fails).
+pub fn run(bin: &str, args: &[&str]) -> Run {
+    run_command(Command::new(bin).args(args))
+}
+
+fn run_command(command: &mut Command) -> Run {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the binary");
+    let mut out = child.stdout.take().expect("piped");
+    let mut err = child.stderr.take().expect("piped");
+    let stdout = thread::spawn(move || {
+        let mut text = String::new();
+        let _ = out.read_to_string(&mut text);
+        text
+    });
+    let stderr = thread::spawn(move || {
+        let mut text = String::new();
+        let _ = err.read_to_string(&mut text);
+        text
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{command:?} did not exit within 10 s");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
+}
+
+/// The binary's name, as its usage line shows it.
+fn name(bin: &str) -> &str {
+    bin.rsplit('/').next().unwrap_or(bin)
+}
+
+/// A start-up failure: status 1 (could not listen) or 2 (a bad option, in
+/// clap's usual form), an `error: ` line that says what to do, never a Rust
+/// debug dump. The only log line allowed before it is the book's start line,
+/// which the book also prints before it creates the socket.
+fn assert_plain_failure(run: &Run, expected_code: i32, says: &[&str]) {
+    assert_eq!(
+        run.status.code(),
+        Some(expected_code),
+        "stderr: {}",
+        run.stderr
+    );
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| !l.is_empty() && !l.contains("サーバーを起動します"))
+        .collect();
+    assert!(!lines.is_empty(), "nothing on stderr");
+    assert!(lines[0].starts_with("error: "), "{}", run.stderr);
+    let most = if expected_code == 1 { 2 } else { 5 };
+    assert!(
+        lines.len() <= most,
+        "at most {most} lines, got:\n{}",
+        run.stderr
+    );
+    for needle in says {
+        assert!(
+            run.stderr.contains(needle),
+            "{needle:?} not in:\n{}",
+            run.stderr
+        );
+    }
+    for debug in ["Os {", "kind:", "Error {", "panicked", "==="] {
+        let shown = lines.iter().any(|l| l.contains(debug));
+        assert!(!shown, "{debug:?} in:\n{}", run.stderr);
+    }
+}
+
+/// `--help`: the usage line first, then one sentence naming the book chapter.
+pub fn help_starts_with_usage_and_names_the_chapter(bin: &str) {
+    let run = run(bin, &["--help"]);
+    assert!(run.status.success());
+    let mut lines = run.stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some(format!("Usage: {} [OPTIONS]", name(bin)).as_str())
+    );
+    assert_eq!(lines.next(), Some(""));
+    let about = lines.next().expect("a sentence after the usage line");
+    assert!(
+        about.starts_with("Book chapter 12") || about.starts_with("Book chapter 13"),
+        "{about}"
+    );
+    for option in ["--port <PORT>", "--read-timeout <SECS>", "--version"] {
+        assert!(run.stdout.contains(option), "{option}:\n{}", run.stdout);
+    }
+    let has_workers = run.stdout.contains("--max-workers");
+    assert_eq!(
+        has_workers,
+        name(bin) == "chapter13-threadpool",
+        "--max-workers belongs to the pool chapter only"
+    );
+}
+
+/// `--version` and `-V` print the name and version.
+pub fn version_answers(bin: &str) {
+    for flag in ["--version", "-V"] {
+        let run = run(bin, &[flag]);
+        assert!(run.status.success(), "{flag}");
+        assert_eq!(
+            run.stdout.trim(),
+            format!("{} {}", name(bin), env!("CARGO_PKG_VERSION"))
+        );
+    }
+}
+
+/// The most common slip: the previous chapter still holds the port.
+pub fn port_in_use_says_what_to_do(bin: &str) {
+    let first = Server::start(bin, &[]);
+    let port = first.addr.port().to_string();
+    let second = run(bin, &["--port", &port]);
+    assert_plain_failure(
+        &second,
+        1,
+        &[
+            &format!("error: cannot listen on 127.0.0.1:{port}: address already in use"),
+            "--port 0",
+        ],
+    );
+    assert_eq!(
+        first.get("/index.html").status,
+        200,
+        "the first one lives on"
+    );
+}
+
+/// An address this machine does not have (TEST-NET-1, RFC 5737).
+pub fn address_not_on_this_machine_says_so(bin: &str) {
+    let run = run(bin, &["--host", "192.0.2.1", "--port", "0"]);
+    assert_plain_failure(&run, 1, &["192.0.2.1", "no such address", "127.0.0.1"]);
+}
+
+/// A port below 1024 without the rights for it. As root (CI), the binary is
+/// run as `nobody` with `setpriv`; where unprivileged users may bind low
+/// ports anyway (some containers), there is nothing to see.
+pub fn low_port_without_rights_says_so(bin: &str) {
+    let unprivileged_start =
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+            .ok()
+            .and_then(|s| s.trim().parse::<u16>().ok())
+            .unwrap_or(1024);
+    if unprivileged_start <= 80 {
+        eprintln!(
+            "SKIP: this system lets anyone bind port 80 (ip_unprivileged_port_start = {unprivileged_start})"
+        );
+        return;
+    }
+    let is_root = run("id", &["-u"]).stdout.trim() == "0";
+    let run = if is_root {
+        // `nobody` must be able to reach the binary and static/.
+        run_command(Command::new("setpriv").args([
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            bin,
+            "--port",
+            "80",
+        ]))
+    } else {
+        run(bin, &["--port", "80"])
+    };
+    if run.stderr.contains("setpriv:")
+        || run.stderr.contains("Permission denied (os error 13)") && !run.stderr.contains("error: ")
+    {
+        eprintln!(
+            "SKIP: cannot run the binary as an unprivileged user here: {}",
+            run.stderr
+        );
+        return;
+    }
+    assert_plain_failure(
+        &run,
+        1,
+        &["127.0.0.1:80", "permission denied", "--port 8080"],
+    );
+}
+
+/// `--static-dir` must name an existing directory.
+pub fn missing_static_dir_says_so(bin: &str) {
+    let dir = TempDir::new();
+    let missing = dir.path().join("nope");
+    let missing = missing.to_str().expect("UTF-8 temp path");
+    let run_missing = run(bin, &["--static-dir", missing, "--port", "0"]);
+    assert_plain_failure(&run_missing, 2, &["--static-dir", "no such directory"]);
+    let file = dir.path().join("file.txt");
+    std::fs::write(&file, "x").expect("write a file");
+    let file = file.to_str().expect("UTF-8 temp path");
+    let run_file = run(bin, &["--static-dir", file, "--port", "0"]);
+    assert_plain_failure(&run_file, 2, &["not a directory"]);
+}
+
+/// Values out of range are refused before anything starts.
+pub fn bad_option_values_are_refused_plainly(bin: &str) {
+    for (args, says) in [
+        (&["--port", "65536"][..], "--port"),
+        (&["--port", "http"][..], "--port"),
+        (&["--host", "my-laptop"], "not an IP address"),
+        (&["--read-timeout", "0"], "must be above 0"),
+        (&["--request-timeout", "1e19"], "at most 86400"),
+        (&["--write-timeout", "-3"], "must be above 0"),
+        (&["--log-level", "verbose"], "--log-level"),
+        (&["--prot", "8080"], "unexpected argument '--prot'"),
+    ] {
+        let run = run(bin, args);
+        assert_plain_failure(&run, 2, &[says]);
+    }
+}
