@@ -23,7 +23,7 @@ pub struct Step {
 }
 
 /// The book's steps, in order.
-pub const STEPS: [Step; 2] = [
+pub const STEPS: [Step; 3] = [
     Step {
         old: "chapter12-sequential",
         new: "chapter13-refactor",
@@ -31,6 +31,10 @@ pub const STEPS: [Step; 2] = [
     Step {
         old: "chapter13-refactor",
         new: "chapter13-threaded",
+    },
+    Step {
+        old: "chapter13-threaded",
+        new: "chapter13-threadpool",
     },
 ];
 
@@ -64,10 +68,34 @@ pub fn render(root: &Path, step: Step) -> io::Result<String> {
         let new = read_if_exists(&root.join(&new_path))?;
         match (old, new) {
             (Some(old), Some(new)) => {
+                let mut old = old;
                 for (file, names) in moved_away(&old, &new, root, step)? {
+                    // Functions that move to a new file at the end of this one
+                    // are shown once, as context in that file, not also here as
+                    // deleted lines. Anywhere else they stay deletions, so the
+                    // line numbers of this diff remain true.
+                    let trailing = region(&old, &names)
+                        .filter(|lines| old.lines().skip(lines.end).all(|l| l.trim().is_empty()));
+                    let shown = match trailing {
+                        Some(lines) => {
+                            old = old
+                                .split_inclusive('\n')
+                                .take(lines.start)
+                                .collect::<String>()
+                                .trim_end()
+                                .to_owned()
+                                + "\n";
+                            format!(
+                                "; its lines {}-{} are shown there as context, not repeated here",
+                                lines.start + 1,
+                                lines.end
+                            )
+                        }
+                        None => " (below)".to_owned(),
+                    };
                     writeln!(
                         out,
-                        "# {old_path}: {} move unchanged to {file} (below).",
+                        "# {old_path}: {} move unchanged to {file}{shown}.",
                         names.join(", ")
                     )
                     .ok();
