@@ -9,6 +9,8 @@
 
 mod config;
 mod error;
+#[cfg(doctest)]
+mod guide;
 mod lifecycle;
 mod logging;
 mod request;
