@@ -168,27 +168,35 @@ fn reported(stderr: &str) -> (BTreeSet<String>, Vec<&str>) {
 
 #[test]
 fn both_languages_show_the_same_examples() {
-    let (_, en) = guide("en");
-    let (_, ja) = guide("ja");
-    let code = |blocks: Vec<Block>| -> Vec<(Option<Option<String>>, String)> {
-        blocks
-            .into_iter()
-            .map(|block| (block.compile_fail, block.code))
-            .collect()
-    };
-    let en = code(rust_blocks(&en));
+    let (en_path, en) = guide("en");
+    let (ja_path, ja) = guide("ja");
+    let (en, ja) = (rust_blocks(&en), rust_blocks(&ja));
+    let mistakes = en
+        .iter()
+        .filter(|block| block.compile_fail.is_some())
+        .count();
     assert!(
-        en.iter().filter(|(fail, _)| fail.is_some()).count() >= 6,
-        "the guide shows at least six mistakes: {en:#?}"
+        mistakes >= 6,
+        "the guide shows at least six mistakes, found {mistakes}"
     );
     assert!(
-        en.iter().any(|(fail, _)| fail.is_none()),
+        en.iter().any(|block| block.compile_fail.is_none()),
         "and their correct counterparts"
     );
+    for (en, ja) in en.iter().zip(&ja) {
+        assert!(
+            (&en.compile_fail, &en.code) == (&ja.compile_fail, &ja.code),
+            "{}:{} and {}:{} differ:\n{en:#?}\n{ja:#?}",
+            en_path.display(),
+            en.line,
+            ja_path.display(),
+            ja.line
+        );
+    }
     assert_eq!(
-        en,
-        code(rust_blocks(&ja)),
-        "en and ja differ in their Rust blocks"
+        en.len(),
+        ja.len(),
+        "en and ja show different numbers of Rust blocks"
     );
 }
 
