@@ -10,6 +10,8 @@
 
 mod config;
 mod error;
+#[cfg(doctest)]
+mod guide;
 mod lifecycle;
 mod logging;
 mod request;
