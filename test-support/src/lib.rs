@@ -6,6 +6,7 @@ pub mod browser;
 pub mod chapters;
 pub mod robustness;
 pub mod suite;
+pub mod timeline;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
