@@ -1,8 +1,10 @@
 //! The book's chapter 13 scenario as a function, used by the `lesson-demo`
 //! binary and by the chapters' tests: what each client saw ([`scenario`]),
 //! which server thread served it ([`timeline`], from the server's own log),
-//! drawn in the terminal ([`term`]) and as SVG ([`svg`]).
+//! drawn in the terminal ([`term`]) and as SVG ([`svg`]); and the
+//! benchmark's table as a chart ([`chart`]).
 
+pub mod chart;
 pub mod svg;
 pub mod term;
 pub mod timeline;
