@@ -94,15 +94,15 @@ fn all_chapters(slow: Duration, svg_dir: Option<&Path>) -> Result<(), String> {
          together; bar: connect → end of response",
         slow.as_secs_f64()
     );
-    println!("{subtitle}\n");
+    println!(
+        "one slow client ({:.1} s to send its request), then {FAST} fast requests together\n",
+        slow.as_secs_f64()
+    );
     let mut table = Vec::new();
     for chapter in CHAPTERS {
         let bin = dir.join(chapter);
         if !bin.exists() {
-            println!(
-                "skipped {chapter}: {} is missing (run `cargo build --release` first)\n",
-                bin.display()
-            );
+            println!("skipped {chapter}: no release binary (run `cargo build --release` first)\n");
             continue;
         }
         let (exchanges, log) = run_chapter(&bin, slow)?;

@@ -135,7 +135,7 @@ pub fn tick_label(t: f64, ticks: &[f64]) -> String {
 /// also `slow`), coloured by serving thread; `footer` says how it was made.
 pub fn timeline(chapter: &str, subtitle: &str, rows: &[Row], footer: &str) -> String {
     const ROW: f64 = 26.0;
-    const TOP: f64 = 100.0;
+    const TOP: f64 = 116.0;
     const PLOT: (f64, f64) = (380.0, 860.0);
     let end = axis_end(rows);
     let ticks = ticks(end);
@@ -146,6 +146,15 @@ pub fn timeline(chapter: &str, subtitle: &str, rows: &[Row], footer: &str) -> St
 
     svg.text(20.0, 32.0, r#"font-size="20" font-weight="bold""#, chapter);
     svg.text(20.0, 54.0, r##"fill="#444""##, subtitle);
+    let mut accepting: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.accepted_by.as_deref())
+        .collect();
+    accepting.dedup();
+    if let [thread] = accepting[..] {
+        let note = format!("every client was accepted by thread {thread}");
+        svg.text(20.0, 74.0, r##"fill="#444" font-style="italic""##, &note);
+    }
     let head = r##"fill="#444" font-weight="bold""##;
     svg.text(20.0, TOP - 12.0, head, "request");
     svg.text(170.0, TOP - 12.0, head, "served by thread");

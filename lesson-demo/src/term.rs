@@ -10,7 +10,7 @@ use crate::{ms, svg};
 pub const WIDTH: usize = 100;
 const LABEL: usize = 13; // "fast 9 :56249"
 const THREAD: usize = 22; // "worker 127.0.0.1:56249"
-const TIME: usize = 10; // " 2801.3 ms"
+const TIME: usize = 11; // " 2801.3 ms" after the bar
 const BAR: usize = WIDTH - LABEL - 1 - THREAD - 1 - 1 - TIME;
 
 /// ANSI colours given to the serving threads in turn.
