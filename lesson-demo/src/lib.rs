@@ -1,5 +1,13 @@
 //! The book's chapter 13 scenario as a function, used by the `lesson-demo`
-//! binary and by the chapters' tests.
+//! binary and by the chapters' tests: what each client saw ([`scenario`]),
+//! which server thread served it ([`timeline`], from the server's own log),
+//! drawn in the terminal ([`term`]) and as SVG ([`svg`]); and the
+//! benchmark's table as a chart ([`chart`]).
+
+pub mod chart;
+pub mod svg;
+pub mod term;
+pub mod timeline;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -10,15 +18,40 @@ use std::time::{Duration, Instant};
 /// How many fast requests follow the slow one.
 pub const FAST: usize = 9;
 
+/// One request of the scenario, as its client saw it. Times are on one
+/// clock that starts when the slow client's connection is established.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The slow client (the book's 30-second query).
+    pub slow: bool,
+    /// The client's own address: the server logs it as `remote_address`.
+    pub local: SocketAddr,
+    /// When its connection was established.
+    pub connected: Duration,
+    /// When the last byte of its response arrived (the server closed).
+    pub ended: Duration,
+    /// The response's status code.
+    pub status: u16,
+}
+
+impl Exchange {
+    /// From connecting to the end of the response.
+    pub fn latency(&self) -> Duration {
+        self.ended.saturating_sub(self.connected)
+    }
+}
+
 /// One slow client first (it sends its last two bytes after `slow`), then
-/// [`FAST`] fast ones at the same moment; returns the fast ones' latencies.
-pub fn scenario(addr: SocketAddr, path: &str, slow: Duration) -> Result<Vec<Duration>, String> {
+/// [`FAST`] fast ones at the same moment. The slow exchange comes first.
+pub fn scenario(addr: SocketAddr, path: &str, slow: Duration) -> Result<Vec<Exchange>, String> {
     let request = format!("GET {path} HTTP/1.1\r\nHost: demo\r\nConnection: close\r\n\r\n");
     let (head, end) = request.split_at(request.len() - 2);
     let barrier = Barrier::new(FAST);
+    let mut stream = connect(addr)?;
+    let zero = Instant::now();
+    let local = stream.local_addr().map_err(|e| e.to_string())?;
     thread::scope(|scope| {
-        let slow_client = scope.spawn(move || -> Result<(), String> {
-            let mut stream = connect(addr)?;
+        let slow_client = scope.spawn(move || -> Result<Exchange, String> {
             stream
                 .write_all(head.as_bytes())
                 .map_err(|e| e.to_string())?;
@@ -26,34 +59,55 @@ pub fn scenario(addr: SocketAddr, path: &str, slow: Duration) -> Result<Vec<Dura
             stream
                 .write_all(end.as_bytes())
                 .map_err(|e| e.to_string())?;
-            read_status(&mut stream).map(|_| ())
+            let status = read_status(&mut stream)?;
+            Ok(Exchange {
+                slow: true,
+                local,
+                connected: Duration::ZERO,
+                ended: zero.elapsed(),
+                status,
+            })
         });
         thread::sleep(Duration::from_millis(200)); // the slow client is first in line
         let fast: Vec<_> = (0..FAST)
             .map(|_| {
                 let (barrier, request) = (&barrier, &request);
-                scope.spawn(move || -> Result<Duration, String> {
+                scope.spawn(move || -> Result<Exchange, String> {
                     barrier.wait();
-                    let started = Instant::now();
                     let mut stream = connect(addr)?;
+                    let connected = zero.elapsed();
+                    let local = stream.local_addr().map_err(|e| e.to_string())?;
                     stream
                         .write_all(request.as_bytes())
                         .map_err(|e| e.to_string())?;
-                    match read_status(&mut stream)? {
-                        200 => Ok(started.elapsed()),
+                    let status = read_status(&mut stream)?;
+                    let ended = zero.elapsed();
+                    match status {
+                        200 => Ok(Exchange {
+                            slow: false,
+                            local,
+                            connected,
+                            ended,
+                            status,
+                        }),
                         status => Err(format!("fast request got status {status}")),
                     }
                 })
             })
             .collect();
-        let latencies = fast
-            .into_iter()
-            .map(|h| h.join().map_err(|_| "a client panicked".to_owned())?)
-            .collect();
-        slow_client
-            .join()
-            .map_err(|_| "the slow client panicked".to_owned())??;
-        latencies
+        let mut exchanges = vec![
+            slow_client
+                .join()
+                .map_err(|_| "the slow client panicked".to_owned())??,
+        ];
+        for handle in fast {
+            exchanges.push(
+                handle
+                    .join()
+                    .map_err(|_| "a client panicked".to_owned())??,
+            );
+        }
+        Ok(exchanges)
     })
 }
 
@@ -78,9 +132,16 @@ fn read_status(stream: &mut TcpStream) -> Result<u16, String> {
         .ok_or_else(|| "no HTTP status in the response".to_owned())
 }
 
-/// Median and maximum, in milliseconds.
-pub fn summary(latencies: &[Duration]) -> (f64, f64) {
-    let mut sorted: Vec<f64> = latencies.iter().map(|d| ms(*d)).collect();
+/// The fast requests' median and maximum latency, in milliseconds.
+pub fn summary(exchanges: &[Exchange]) -> (f64, f64) {
+    let mut sorted: Vec<f64> = exchanges
+        .iter()
+        .filter(|e| !e.slow)
+        .map(|e| ms(e.latency()))
+        .collect();
+    if sorted.is_empty() {
+        return (0.0, 0.0);
+    }
     sorted.sort_by(f64::total_cmp);
     (sorted[sorted.len() / 2], sorted[sorted.len() - 1])
 }

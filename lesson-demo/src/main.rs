@@ -1,33 +1,41 @@
-//! The scenario of the book's chapter 13, 「現状の問題点」, measured.
+//! The scenario of the book's chapter 13, 「現状の問題点」, measured and drawn.
 //!
 //! Ten requests arrive together and the first one is slow: its client
 //! connects and takes S seconds to finish its request (to a blocking server
 //! that is the same as the book's 30-second database query). A sequential
 //! server makes the nine fast requests wait about S seconds; a threaded one
-//! answers them in milliseconds.
+//! answers them in milliseconds. With `--all`, each chapter's own log tells
+//! which of its threads served each request, and the timeline shows it.
 //!
 //!     lesson-demo http://127.0.0.1:8080/index.html [--slow SECS]
-//!     lesson-demo --all [--slow SECS]    # starts each chapter (release build) itself
+//!     lesson-demo --all [--slow SECS] [--svg DIR]   # starts each chapter (release build)
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, IsTerminal};
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use lesson_demo::{FAST, ms, scenario, summary};
+use lesson_demo::timeline::{self, serving_threads};
+use lesson_demo::{FAST, ms, scenario, summary, svg, term};
 
-const CHAPTERS: [&str; 3] = [
+const CHAPTERS: [&str; 4] = [
     "chapter12-sequential",
     "chapter13-refactor",
     "chapter13-threaded",
+    "chapter13-threadpool",
 ];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let slow = match args.iter().position(|a| a == "--slow") {
-        Some(at) => match args.get(at + 1).and_then(|s| s.parse::<f64>().ok()) {
-            Some(secs) if secs > 0.0 && secs < 5.0 => Duration::from_secs_f64(secs),
+    let value = |flag: &str| {
+        let at = args.iter().position(|a| a == flag)?;
+        Some(args.get(at + 1).cloned().unwrap_or_default())
+    };
+    let slow = match value("--slow") {
+        Some(secs) => match secs.parse::<f64>() {
+            Ok(secs) if secs > 0.0 && secs < 5.0 => Duration::from_secs_f64(secs),
             _ => {
                 return usage(
                     "--slow takes seconds, more than 0 and below the servers' 5 s read timeout",
@@ -36,10 +44,11 @@ fn main() -> ExitCode {
         },
         None => Duration::from_secs(3),
     };
+    let svg_dir = value("--svg").map(PathBuf::from);
     let result = match args.first().map(String::as_str) {
-        Some("--all") => all_chapters(slow),
-        Some(url) if url.starts_with("http://") => one_server(url, slow),
-        _ => return usage("give a URL or --all"),
+        Some("--all") => all_chapters(slow, svg_dir.as_deref()),
+        Some(url) if url.starts_with("http://") && svg_dir.is_none() => one_server(url, slow),
+        _ => return usage("give a URL, or --all (with --svg DIR if you want pictures)"),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -52,55 +61,143 @@ fn main() -> ExitCode {
 
 fn usage(problem: &str) -> ExitCode {
     eprintln!(
-        "{problem}\nusage: lesson-demo http://HOST:PORT/PATH [--slow SECS]\n       lesson-demo --all [--slow SECS]"
+        "{problem}\nusage: lesson-demo http://HOST:PORT/PATH [--slow SECS]\n       \
+         lesson-demo --all [--slow SECS] [--svg DIR]"
     );
     ExitCode::from(2)
 }
 
-/// The scenario against a server that is already running.
+/// The scenario against a server that is already running (its log is not
+/// ours to read, so the serving threads are unknown).
 fn one_server(url: &str, slow: Duration) -> Result<(), String> {
     let (addr, path) = parse_url(url)?;
-    let latencies = scenario(addr, &path, slow)?;
-    for (i, latency) in latencies.iter().enumerate() {
-        println!("fast request {}: {:>8.1} ms", i + 1, ms(*latency));
-    }
-    let (median, max) = summary(&latencies);
-    println!(
-        "slow request took {:.1} s; {FAST} fast requests: median {median:.1} ms, max {max:.1} ms",
-        slow.as_secs_f64()
+    let exchanges = scenario(addr, &path, slow)?;
+    let rows = timeline::join(&exchanges, &[]);
+    let title = format!("{url}: slow client {:.1} s", slow.as_secs_f64());
+    print!(
+        "{}",
+        term::timeline(&title, &rows, std::io::stdout().is_terminal())
     );
+    let (median, max) = summary(&exchanges);
+    println!("{FAST} fast requests: median {median:.1} ms, max {max:.1} ms");
     Ok(())
 }
 
-/// Starts each chapter's release binary in turn and prints one table.
-fn all_chapters(slow: Duration) -> Result<(), String> {
+/// Starts each chapter's release binary in turn: a timeline per chapter,
+/// then one table; with `svg_dir`, also `DIR/<chapter>.svg`.
+fn all_chapters(slow: Duration, svg_dir: Option<&Path>) -> Result<(), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let dir = exe.parent().ok_or("no directory for this program")?;
-    println!(
-        "slow client: {:.1} s; {FAST} fast requests for /index.html arrive together\n",
+    let colour = std::io::stdout().is_terminal();
+    let subtitle = format!(
+        "one slow client ({:.1} s to send its request), then {FAST} fast requests for /index.html \
+         together; bar: connect → end of response",
         slow.as_secs_f64()
     );
-    println!("| chapter | median (ms) | max (ms) |");
-    println!("|---|---:|---:|");
+    println!(
+        "one slow client ({:.1} s to send its request), then {FAST} fast requests together\n",
+        slow.as_secs_f64()
+    );
+    let mut table = Vec::new();
     for chapter in CHAPTERS {
         let bin = dir.join(chapter);
         if !bin.exists() {
-            return Err(format!(
-                "{} is missing: run `cargo build --release` first",
-                bin.display()
-            ));
+            println!("skipped {chapter}: no release binary (run `cargo build --release` first)\n");
+            continue;
         }
-        let mut server = start(&bin)?;
-        let result = server
-            .addr
-            .ok_or("the server printed no URL".to_owned())
-            .and_then(|addr| scenario(addr, "/index.html", slow));
-        let _ = server.child.kill();
-        let _ = server.child.wait();
-        let (median, max) = summary(&result?);
-        println!("| {chapter} | {median:.1} | {max:.1} |");
+        let (exchanges, log) = run_chapter(&bin, slow)?;
+        let rows = timeline::join(&exchanges, &log);
+        println!("{}", term::timeline(chapter, &rows, colour));
+        if let Some(dir) = svg_dir {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let path = dir.join(format!("{chapter}.svg"));
+            let picture = svg::timeline(chapter, &subtitle, &rows, &footer(dir));
+            std::fs::write(&path, picture).map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("wrote {}\n", path.display());
+        }
+        let (median, max) = summary(&exchanges);
+        let slow_ms = ms(exchanges[0].latency());
+        let threads = serving_threads(&rows).len();
+        table.push(format!(
+            "| {chapter} | {median:.1} | {max:.1} | {slow_ms:.0} | {threads} |"
+        ));
     }
+    if table.is_empty() {
+        return Err("no chapter binary found: run `cargo build --release` first".to_owned());
+    }
+    println!("| chapter | fast median (ms) | fast max (ms) | slow (ms) | serving threads |");
+    println!("|---|---:|---:|---:|---:|");
+    table.iter().for_each(|row| println!("{row}"));
     Ok(())
+}
+
+/// Runs the scenario against a fresh server and returns its whole log.
+fn run_chapter(
+    bin: &Path,
+    slow: Duration,
+) -> Result<(Vec<lesson_demo::Exchange>, Vec<String>), String> {
+    let mut child = Command::new(bin)
+        .args(["--port", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("start {}: {e}", bin.display()))?;
+    let stderr = child.stderr.take().ok_or("no stderr")?;
+    let mut lines = BufReader::new(stderr).lines();
+    let addr: Option<SocketAddr> = lines.by_ref().map_while(Result::ok).find_map(|line| {
+        let url = line.split("open http://").nth(1)?;
+        url.split('/').next()?.parse().ok()
+    });
+    // Keep reading the log so the server never blocks on a full pipe.
+    let log = thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+    let exchanges = addr
+        .ok_or("the server printed no URL".to_owned())
+        .and_then(|addr| scenario(addr, "/index.html", slow));
+    // Every line about a client was written before its connection closed;
+    // after the kill, reading to the end of the pipe collects them all.
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = log.join().map_err(|_| "the log reader panicked")?;
+    Ok((exchanges?, log))
+}
+
+/// How the picture was made: the command, the date, the machine.
+fn footer(dir: &Path) -> String {
+    let days = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    let cores = thread::available_parallelism().map_or(0, |n| n.get());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            let line = info.lines().find(|l| l.starts_with("model name"))?;
+            Some(line.split_once(':')?.1.trim().to_owned())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_owned());
+    let os = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|r| format!("Linux {}", r.trim()))
+        .unwrap_or_else(|_| std::env::consts::OS.to_owned());
+    format!(
+        "cargo run --release -p lesson-demo -- --all --svg {} · {} · {cpu}, {cores} cores, {os}",
+        dir.display(),
+        date(days)
+    )
+}
+
+/// The UTC date `days` days after 1970-01-01, as YYYY-MM-DD (the proleptic
+/// Gregorian calendar; H. Hinnant's `civil_from_days`).
+fn date(days: u64) -> String {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 fn parse_url(url: &str) -> Result<(SocketAddr, String), String> {
@@ -116,26 +213,14 @@ fn parse_url(url: &str) -> Result<(SocketAddr, String), String> {
     Ok((addr, path))
 }
 
-struct Running {
-    child: Child,
-    addr: Option<SocketAddr>,
-}
+#[cfg(test)]
+mod tests {
+    use super::date;
 
-/// Starts a chapter on a free port and reads its address from the start-up log.
-fn start(bin: &std::path::Path) -> Result<Running, String> {
-    let mut child = Command::new(bin)
-        .args(["--port", "0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("start {}: {e}", bin.display()))?;
-    let stderr = child.stderr.take().ok_or("no stderr")?;
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = lines.by_ref().map_while(Result::ok).find_map(|line| {
-        let url = line.split("open http://").nth(1)?;
-        url.split('/').next()?.parse().ok()
-    });
-    // Keep reading the log so the server never blocks on a full pipe.
-    thread::spawn(move || lines.for_each(drop));
-    Ok(Running { child, addr })
+    #[test]
+    fn dates_from_days() {
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(date(19_782), "2024-02-29");
+        assert_eq!(date(20_454), "2026-01-01");
+    }
 }

@@ -7,6 +7,7 @@ pub mod chapters;
 pub mod robustness;
 pub mod startup;
 pub mod suite;
+pub mod timeline;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
