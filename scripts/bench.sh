@@ -4,7 +4,7 @@
 #
 #   scripts/bench.sh                 # 3 rounds, 8 s per measurement (about 8 minutes)
 #   ROUNDS=1 DURATION=3 scripts/bench.sh
-#   EXTRA='python3 /path/to/webserver.py --port {port}' EXTRA_NAME=book-python scripts/bench.sh
+#   EXTRA='/path/to/my-server --port {port}' EXTRA_NAME=mine scripts/bench.sh   # takes its port from {port}
 #
 # Workloads (wrk, always with "Connection: close", since our servers close
 # after each response):
