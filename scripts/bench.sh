@@ -6,7 +6,7 @@
 #
 #   scripts/bench.sh                 # 3 rounds, 8 s per measurement (about 10 minutes)
 #   ROUNDS=1 DURATION=2 BENCH_SVG=/tmp/bench.svg scripts/bench.sh    # a quick check
-#   EXTRA='python3 /path/to/webserver.py --port {port}' EXTRA_NAME=book-python scripts/bench.sh
+#   EXTRA='/path/to/my-server --port {port}' EXTRA_NAME=mine scripts/bench.sh   # takes its port from {port}
 #
 # Workloads (wrk, always with "Connection: close", since our servers close
 # after each response):

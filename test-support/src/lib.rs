@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod chapters;
+pub mod docs;
 pub mod robustness;
 pub mod startup;
 pub mod suite;
