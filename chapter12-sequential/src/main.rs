@@ -46,10 +46,13 @@ fn main() -> io::Result<()> {
         // The book's `try:` block. A closure gives `?` somewhere to return to,
         // so any failure below lands in the `if let Err` branch, like `except`.
         let result = (|| -> Result<(), HttpError> {
-            let request = common::receive_request(&client_socket, &config)?;
+            let Some(request) = common::receive_request(&client_socket, &config)? else {
+                return Ok(());
+            };
             let response = match common::open_static_file(&config.static_root, &request.path) {
                 Ok(file) => Response::file(file),
                 Err(HttpError::NotFound) => Response::not_found(),
+                Err(HttpError::MovedPermanently(location)) => Response::redirect(location),
                 Err(err) => return Err(err),
             };
             response.send(&client_socket, request.is_head())?;

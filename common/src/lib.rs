@@ -7,6 +7,7 @@
 //! ([`Response`]), options ([`Config`]), logging ([`init_logging`]), and
 //! stopping on Ctrl+C ([`Shutdown`]).
 
+mod closing;
 mod config;
 mod error;
 mod lifecycle;
@@ -15,6 +16,7 @@ mod request;
 mod response;
 mod static_files;
 
+pub use closing::{LINGER_BYTES, LINGER_TIME};
 pub use config::{Command, Config, DEFAULT_STATIC_DIR};
 pub use error::HttpError;
 pub use lifecycle::{IDLE_KEEP, Shutdown, Workers};
