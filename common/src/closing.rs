@@ -31,13 +31,16 @@ pub const LINGER_BYTES: usize = 1024 * 1024;
 /// once, so lingering never holds more than this many file descriptors.
 const MAX_LINGERING: usize = 256;
 
-/// How often the background thread looks at the sockets it holds.
+/// How often the background thread looks at the sockets it holds: often
+/// while connections arrive (most clients close within a millisecond), less
+/// and less often while only silent ones are left.
 const SWEEP_EVERY: Duration = Duration::from_millis(2);
+const SWEEP_AT_MOST_EVERY: Duration = Duration::from_millis(50);
 
 /// Half-closes `client_socket` (the client sees the end of the response at
 /// once), then drains it in the background until the client closes, the
-/// deadline passes, or the byte cap is reached. The caller may drop its
-/// socket right away.
+/// deadline passes, or the byte cap is reached. The caller drops its socket
+/// right away and must not use it any more (it may have become non-blocking).
 pub(crate) fn close_gracefully(client_socket: &TcpStream) {
     if client_socket.shutdown(Shutdown::Write).is_err() {
         return; // The client is gone; nothing to protect.
@@ -102,10 +105,11 @@ fn lingerer() -> Option<&'static Sender<Lingering>> {
         .as_ref()
 }
 
-/// The background thread: every [`SWEEP_EVERY`], take the new connections and
+/// The background thread: every few milliseconds, take the new connections and
 /// drain all of them without blocking; close those that are done.
 fn sweep(receiver: &Receiver<Lingering>) {
     let mut held: VecDeque<Lingering> = VecDeque::new();
+    let mut pause = SWEEP_EVERY;
     loop {
         let mut arrived: Vec<Lingering> = receiver.try_iter().collect();
         if held.is_empty() && arrived.is_empty() {
@@ -115,6 +119,11 @@ fn sweep(receiver: &Receiver<Lingering>) {
                 Err(_) => return,
             }
         }
+        pause = if arrived.is_empty() {
+            (pause * 2).min(SWEEP_AT_MOST_EVERY)
+        } else {
+            SWEEP_EVERY
+        };
         // Non-blocking from here on; the chapter no longer uses its copy.
         held.extend(
             arrived
@@ -126,7 +135,7 @@ fn sweep(receiver: &Receiver<Lingering>) {
         }
         held.retain_mut(|l| drain(&l.socket, l.deadline, &mut l.drained, false));
         if !held.is_empty() {
-            thread::sleep(SWEEP_EVERY);
+            thread::sleep(pause);
         }
     }
 }
