@@ -154,8 +154,10 @@ impl Response {
     }
 
     /// Sends the response to the client (only the head when `head_only`, for
-    /// HEAD), then closes the connection gracefully: see [`closing`] for why
-    /// simply dropping the socket may destroy the end of the response.
+    /// HEAD), then closes the connection gracefully: half-closed, and drained
+    /// for a while in the background, because dropping a socket the client
+    /// still writes to makes the kernel reset it and destroy the end of the
+    /// response ([`crate::LINGER_TIME`], [`crate::LINGER_BYTES`]).
     /// A client that reads nothing for the write timeout gets an error that
     /// says "timed out".
     pub fn send(self, client_socket: &TcpStream, head_only: bool) -> io::Result<()> {
