@@ -1,10 +1,8 @@
 //! Book chapter 12, 「複数回のHTTPリクエストに繰り返し応答できるようにする」
 //! (Python: `codes/chapter12-2/webserver.py`).
 //!
-//! The lesson: answer requests again and again. `serve` does everything, as
-//! the book's `WebServer.serve`: accept a client, read its request, answer
-//! with a file from `static/` (with the right Content-Type) or a 404 page,
-//! close; a failure in one request is logged and the loop goes on.
+//! The lesson: answer requests again and again, with the right Content-Type;
+//! one client at a time, everything in `serve`, as in the book.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
@@ -22,7 +20,7 @@ fn main() {
     }
 }
 
-/// The book's `WebServer.serve`: accept clients one after another and answer each.
+/// The book's `WebServer.serve`: accept clients and answer each.
 fn serve(config: &Config) -> io::Result<()> {
     info!("=== サーバーを起動します ===");
     // Create the listening socket step by step, as the book does with `socket`.
@@ -52,13 +50,15 @@ fn serve(config: &Config) -> io::Result<()> {
         };
         info!("=== クライアントとの接続が完了しました remote_address: {address} ===");
 
-        // The book's `try:` block. A closure gives `?` somewhere to return to,
-        // so any failure below lands in the `if let Err` branch, like `except`.
+        // The book's `try:`. In a closure, `?` sends any failure to `except` below.
         let result = (|| -> Result<(), HttpError> {
-            let request = common::receive_request(&client_socket, config)?;
+            let Some(request) = common::receive_request(&client_socket, config)? else {
+                return Ok(()); // connected, then left without a request (a preconnect)
+            };
             let response = match common::open_static_file(&config.static_root, &request.path) {
                 Ok(file) => Response::file(file),
                 Err(HttpError::NotFound) => Response::not_found(),
+                Err(HttpError::MovedPermanently(location)) => Response::redirect(location),
                 Err(err) => return Err(err),
             };
             response.send(&client_socket, request.is_head())?;

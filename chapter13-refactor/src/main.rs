@@ -21,7 +21,7 @@ fn main() {
     }
 }
 
-/// The book's `serve`: accept clients and answer each.
+/// The book's `WebServer.serve`: accept clients and answer each.
 fn serve(config: &Config) -> io::Result<()> {
     info!("=== サーバーを起動します ===");
     let server_socket = create_server_socket(config)?;
@@ -68,10 +68,13 @@ fn create_server_socket(config: &Config) -> io::Result<TcpListener> {
 
 /// The book's `handle_client`: read one request, answer with a file or a 404 page.
 fn handle_client(client_socket: &TcpStream, config: &Config) -> Result<(), HttpError> {
-    let request = common::receive_request(client_socket, config)?;
+    let Some(request) = common::receive_request(client_socket, config)? else {
+        return Ok(()); // connected, then left without a request (a preconnect)
+    };
     let response = match get_static_file_content(&request.path, config) {
         Ok(file) => Response::file(file),
         Err(HttpError::NotFound) => Response::not_found(),
+        Err(HttpError::MovedPermanently(location)) => Response::redirect(location),
         Err(err) => return Err(err),
     };
     response.send(client_socket, request.is_head())?;

@@ -26,7 +26,7 @@ fn main() {
     }
 }
 
-/// The book's `serve`: accept clients and answer each.
+/// The book's `WebServer.serve`: accept clients and answer each.
 fn serve(config: &Arc<Config>) -> io::Result<()> {
     info!("=== Server: サーバーを起動します ===");
     let server_socket = create_server_socket(config)?;

@@ -19,10 +19,13 @@ pub fn run(client_socket: TcpStream, address: SocketAddr, config: &Config) {
 
 /// The book's `handle_client`: read one request, answer with a file or a 404 page.
 fn handle_client(client_socket: &TcpStream, config: &Config) -> Result<(), HttpError> {
-    let request = common::receive_request(client_socket, config)?;
+    let Some(request) = common::receive_request(client_socket, config)? else {
+        return Ok(()); // connected, then left without a request (a preconnect)
+    };
     let response = match get_static_file_content(&request.path, config) {
         Ok(file) => Response::file(file),
         Err(HttpError::NotFound) => Response::not_found(),
+        Err(HttpError::MovedPermanently(location)) => Response::redirect(location),
         Err(err) => return Err(err),
     };
     response.send(client_socket, request.is_head())?;

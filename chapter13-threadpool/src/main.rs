@@ -33,7 +33,7 @@ fn main() {
     }
 }
 
-/// The book's `serve`: accept clients and answer each.
+/// The book's `WebServer.serve`: accept clients and answer each.
 fn serve(config: &Arc<Config>, max_workers: usize) -> io::Result<()> {
     info!("=== Server: サーバーを起動します ===");
     let server_socket = create_server_socket(config)?;

@@ -13,11 +13,17 @@ pub enum HttpError {
     BadRequest(String),
     /// The request target cannot name a file under the static root (400).
     BadPath(&'static str),
+    /// The target names a directory but lacks the trailing slash, so relative
+    /// links in its `index.html` would resolve one level too high: a redirect
+    /// to this location, the target with the slash (301).
+    MovedPermanently(String),
     /// A symbolic link under the static root points outside it (403).
     Forbidden,
+    /// The server may not read the file the target names (403).
+    PermissionDenied,
     /// No such file under the static root (404).
     NotFound,
-    /// Any method but GET and HEAD (405, with `Allow: GET, HEAD`).
+    /// A method HTTP defines, other than GET and HEAD (405, with `Allow: GET, HEAD`).
     MethodNotAllowed(String),
     /// The client started a request but did not finish it in time (408).
     Timeout,
@@ -25,10 +31,12 @@ pub enum HttpError {
     PayloadTooLarge(u64),
     /// The head is over the size limit, or has too many header lines (431).
     HeaderTooLarge,
-    /// A transfer coding this server does not implement, such as chunked (501).
+    /// A method HTTP does not define, or a transfer coding this server does
+    /// not implement, such as chunked (501).
     NotImplemented(String),
-    /// The client connected and sent nothing before the read timeout.
-    Idle,
+    /// Looking up or opening the file failed for another reason, e.g. no file
+    /// descriptors left (500).
+    FileSystem(io::Error),
     /// The client closed the connection before a full request arrived.
     Closed,
     /// The socket or the file system failed; nobody to answer.
@@ -40,14 +48,16 @@ impl HttpError {
     pub fn status(&self) -> Option<(u16, &'static str)> {
         Some(match self {
             HttpError::BadRequest(_) | HttpError::BadPath(_) => (400, "Bad Request"),
-            HttpError::Forbidden => (403, "Forbidden"),
+            HttpError::MovedPermanently(_) => (301, "Moved Permanently"),
+            HttpError::Forbidden | HttpError::PermissionDenied => (403, "Forbidden"),
             HttpError::NotFound => (404, "Not Found"),
             HttpError::MethodNotAllowed(_) => (405, "Method Not Allowed"),
             HttpError::Timeout => (408, "Request Timeout"),
             HttpError::PayloadTooLarge(_) => (413, "Content Too Large"),
             HttpError::HeaderTooLarge => (431, "Request Header Fields Too Large"),
+            HttpError::FileSystem(_) => (500, "Internal Server Error"),
             HttpError::NotImplemented(_) => (501, "Not Implemented"),
-            HttpError::Idle | HttpError::Closed | HttpError::Io(_) => return None,
+            HttpError::Closed | HttpError::Io(_) => return None,
         })
     }
 }
@@ -57,16 +67,25 @@ impl fmt::Display for HttpError {
         match self {
             HttpError::BadRequest(why) => write!(f, "malformed request: {why}"),
             HttpError::BadPath(why) => write!(f, "rejected request target: {why}"),
+            HttpError::MovedPermanently(location) => {
+                write!(
+                    f,
+                    "a directory without its trailing slash: redirect to {location}"
+                )
+            }
             HttpError::Forbidden => f.write_str("a symbolic link points outside the static root"),
+            HttpError::PermissionDenied => {
+                f.write_str("permission denied: the server may not read this file")
+            }
             HttpError::NotFound => f.write_str("no such file under the static root"),
             HttpError::MethodNotAllowed(method) => write!(f, "method {method} is not allowed"),
-            HttpError::Timeout => f.write_str("the request did not arrive in time"),
+            HttpError::Timeout => f.write_str("timed out waiting for the rest of the request"),
             HttpError::PayloadTooLarge(len) => {
                 write!(f, "request body of {len} bytes is too large")
             }
             HttpError::HeaderTooLarge => f.write_str("request head too large or too many headers"),
             HttpError::NotImplemented(what) => write!(f, "not implemented: {what}"),
-            HttpError::Idle => f.write_str("the client sent nothing before the read timeout"),
+            HttpError::FileSystem(err) => write!(f, "file system error: {err}"),
             HttpError::Closed => f.write_str("the client closed the connection mid-request"),
             HttpError::Io(err) => write!(f, "I/O error: {err}"),
         }
@@ -76,7 +95,7 @@ impl fmt::Display for HttpError {
 impl std::error::Error for HttpError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            HttpError::Io(err) => Some(err),
+            HttpError::Io(err) | HttpError::FileSystem(err) => Some(err),
             _ => None,
         }
     }

@@ -8,6 +8,7 @@
 //! start-up and stopping on Ctrl+C ([`Shutdown`]). It never starts a thread:
 //! threads are what chapter 13 teaches, so they live in the chapter crates.
 
+mod closing;
 mod config;
 mod error;
 #[cfg(doctest)]
@@ -18,6 +19,7 @@ mod request;
 mod response;
 mod static_files;
 
+pub use closing::{LINGER_BYTES, LINGER_TIME};
 pub use config::{Config, DEFAULT_STATIC_DIR};
 pub use error::HttpError;
 pub use lifecycle::{Shutdown, accept_failed, exit_on_start_error, show_url};

@@ -8,9 +8,9 @@ use std::io::{self, Read};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use log::debug;
+use log::{debug, info};
 
-use crate::{Config, HttpError};
+use crate::{Config, HttpError, response};
 
 /// At most this many header lines (more gets 431), as in hyper's default.
 pub const MAX_HEADERS: usize = 64;
@@ -20,7 +20,8 @@ pub const MAX_HEADERS: usize = 64;
 pub struct Limits {
     /// Request line plus headers, in bytes (more gets 431).
     pub max_head: usize,
-    /// Declared body size (more gets 413).
+    /// Declared body size (more gets 413). Bodies are never read, but a
+    /// client announcing more than this is told at once.
     pub max_body: u64,
 }
 
@@ -36,7 +37,7 @@ impl Default for Limits {
 /// A parsed request, owned: what the book's `parse_http_request` returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    /// `GET`, `HEAD`, ...
+    /// `GET` or `HEAD`: any other method is refused from the head (405 or 501).
     pub method: String,
     /// The request target as sent, e.g. `/index.html?x=1`.
     pub path: String,
@@ -44,7 +45,10 @@ pub struct Request {
     pub http_version: &'static str,
     /// Header names and raw values, in the order received.
     pub headers: Vec<(String, Vec<u8>)>,
-    /// The body, exactly `Content-Length` bytes (empty without one).
+    /// Always empty. This server answers only GET and HEAD, whose bodies carry
+    /// no meaning (RFC 9110 9.3.1), so a body is never awaited nor kept in
+    /// memory: the answer goes out at once, and whatever the client still
+    /// sends is drained, within bounds, when the connection closes.
     pub body: Vec<u8>,
 }
 
@@ -64,28 +68,44 @@ impl Request {
 }
 
 /// Reads the next request from `client_socket` with the configured limits and
-/// timeouts, and refuses methods other than GET and HEAD (405).
+/// timeouts. `Ok(None)` means the client sent nothing at all: it closed, or
+/// stayed silent for `read_timeout` (a browser's preconnect, a health check).
+/// That is not an error, and there is nobody to answer.
 ///
 /// Each read waits at most `read_timeout`, and the whole request must arrive
 /// within `request_timeout`, so a silent or trickling client cannot hold the
 /// server. Writes on this socket get `write_timeout` from here on.
-pub fn receive_request(client_socket: &TcpStream, config: &Config) -> Result<Request, HttpError> {
+pub fn receive_request(
+    client_socket: &TcpStream,
+    config: &Config,
+) -> Result<Option<Request>, HttpError> {
+    response::answering_head(false);
     client_socket.set_write_timeout(Some(config.write_timeout))?;
     let mut reader = DeadlineReader {
         stream: client_socket,
         read_timeout: config.read_timeout,
-        deadline: Instant::now() + config.request_timeout,
+        // A deadline too far away to represent is no deadline.
+        deadline: Instant::now().checked_add(config.request_timeout),
+        timed_out: false,
     };
-    let request = read_request(&mut reader, &Limits::default())?;
-    match request.method.as_str() {
-        "GET" | "HEAD" => Ok(request),
-        _ => Err(HttpError::MethodNotAllowed(request.method)),
+    match read_request(&mut reader, &Limits::default()) {
+        Ok(None) if reader.timed_out => {
+            info!("no request (cause: the client sent nothing before the read timeout)");
+            Ok(None)
+        }
+        Ok(None) => {
+            info!("no request: the client closed the connection without sending one");
+            Ok(None)
+        }
+        other => other,
     }
 }
 
-/// Reads one request from any byte source: the head, then a body of
-/// `Content-Length` bytes. Never reads past `limits`, and never past the body.
-pub fn read_request(reader: &mut impl Read, limits: &Limits) -> Result<Request, HttpError> {
+/// Reads one request head from any byte source and checks it: `Host`
+/// (RFC 9112 3.2), the method (405 or 501), and the body's framing (400, 413,
+/// 501). Never reads past the head's limit; never reads a body.
+/// `Ok(None)`: the source ended or timed out before its first byte.
+pub fn read_request(reader: &mut impl Read, limits: &Limits) -> Result<Option<Request>, HttpError> {
     // Most heads fit in 1 KiB; grow by doubling, never past the limit.
     let mut buf = vec![0; limits.max_head.min(1024)];
     let mut filled = 0;
@@ -96,8 +116,13 @@ pub fn read_request(reader: &mut impl Read, limits: &Limits) -> Result<Request, 
             }
             buf.resize((buf.len() * 2).min(limits.max_head), 0);
         }
-        let n = read_some(reader, &mut buf[filled..], filled == 0)?;
+        let n = match read_some(reader, &mut buf[filled..]) {
+            Ok(n) => n,
+            Err(HttpError::Closed | HttpError::Timeout) if filled == 0 => return Ok(None),
+            Err(err) => return Err(err),
+        };
         filled += n;
+        response::answering_head(buf[..filled].starts_with(b"HEAD "));
         // A fresh parser for every attempt: httparse keeps nothing between calls.
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut parsed = httparse::Request::new(&mut headers);
@@ -108,13 +133,11 @@ pub fn read_request(reader: &mut impl Read, limits: &Limits) -> Result<Request, 
                     "request head:\n{}",
                     String::from_utf8_lossy(&buf[..head_len]).trim_end()
                 );
-                let mut request = to_owned(&parsed)?;
-                let body_len = body_length(&request, limits)?;
-                let already = &buf[head_len..filled];
-                let take = already.len().min(body_len);
-                request.body = already[..take].to_vec();
-                read_body(reader, &mut request.body, body_len)?;
-                return Ok(request);
+                let request = to_owned(&parsed)?;
+                check_host(&request)?;
+                check_method(&request.method)?;
+                check_body_framing(&request, limits)?;
+                return Ok(Some(request));
             }
             Err(httparse::Error::TooManyHeaders) => return Err(HttpError::HeaderTooLarge),
             Err(err) => return Err(HttpError::BadRequest(err.to_string())),
@@ -123,17 +146,12 @@ pub fn read_request(reader: &mut impl Read, limits: &Limits) -> Result<Request, 
 }
 
 /// One `read`, with end-of-stream and timeouts turned into request errors.
-fn read_some(
-    reader: &mut impl Read,
-    buf: &mut [u8],
-    nothing_yet: bool,
-) -> Result<usize, HttpError> {
+fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize, HttpError> {
     loop {
         return match reader.read(buf) {
             Ok(0) => Err(HttpError::Closed),
             Ok(n) => Ok(n),
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) if is_timeout(&err) && nothing_yet => Err(HttpError::Idle),
             Err(err) if is_timeout(&err) => Err(HttpError::Timeout),
             Err(err) => Err(HttpError::Io(err)),
         };
@@ -165,17 +183,78 @@ fn to_owned(parsed: &httparse::Request<'_, '_>) -> Result<Request, HttpError> {
             .collect(),
         body: Vec::new(),
     };
-    // RFC 9112 3.2: an HTTP/1.1 request without Host must be answered with 400.
-    if request.http_version == "HTTP/1.1" && request.header("Host").is_none() {
-        return Err(HttpError::BadRequest(
-            "HTTP/1.1 request without Host".into(),
-        ));
-    }
     Ok(request)
 }
 
-/// The body size the client announced; chunked bodies are not supported.
-fn body_length(request: &Request, limits: &Limits) -> Result<usize, HttpError> {
+/// RFC 9112 3.2: 400 for an HTTP/1.1 request without `Host`, and for any
+/// request with more than one `Host` or an invalid one.
+fn check_host(request: &Request) -> Result<(), HttpError> {
+    let mut hosts = request
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("Host"));
+    let bad = |why: &str| Err(HttpError::BadRequest(why.into()));
+    match (hosts.next(), hosts.next()) {
+        (_, Some(_)) => bad("more than one Host header"),
+        (None, None) if request.http_version == "HTTP/1.1" => bad("HTTP/1.1 request without Host"),
+        (None, None) => Ok(()),
+        (Some((_, value)), None) if valid_host(value.trim_ascii()) => Ok(()),
+        (Some(_), None) => bad("invalid Host header"),
+    }
+}
+
+/// `uri-host [ ":" port ]` (RFC 3986 3.2.2); empty is allowed (RFC 9112 3.2).
+fn valid_host(value: &[u8]) -> bool {
+    let port = match value.strip_prefix(b"[") {
+        // An IP literal such as `[::1]`.
+        Some(rest) => match rest.iter().position(|&b| b == b']') {
+            Some(end)
+                if end > 0
+                    && rest[..end]
+                        .iter()
+                        .all(|&b| b.is_ascii_hexdigit() || b".:".contains(&b)) =>
+            {
+                &rest[end + 1..]
+            }
+            _ => return false,
+        },
+        // A name or an IPv4 address: unreserved, sub-delims and `%`.
+        None => {
+            let end = value.iter().position(|&b| b == b':').unwrap_or(value.len());
+            let (name, port) = value.split_at(end);
+            if !name
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&b))
+            {
+                return false;
+            }
+            port
+        }
+    };
+    match port {
+        [] => true,
+        [b':', digits @ ..] => digits.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
+}
+
+/// Only GET and HEAD are served. Other methods HTTP defines get 405 (with
+/// `Allow`), methods it does not define 501 (RFC 9110 9.1), both from the head.
+fn check_method(method: &str) -> Result<(), HttpError> {
+    const DEFINED: [&str; 7] = [
+        "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+    match method {
+        "GET" | "HEAD" => Ok(()),
+        _ if DEFINED.contains(&method) => Err(HttpError::MethodNotAllowed(method.to_owned())),
+        _ => Err(HttpError::NotImplemented(format!("method {method}"))),
+    }
+}
+
+/// Checks what the head says about a body: chunked bodies are not supported
+/// (501), a `Content-Length` must be valid and single (400) and within the
+/// limit (413). The body itself is never read (see [`Request::body`]).
+fn check_body_framing(request: &Request, limits: &Limits) -> Result<(), HttpError> {
     if request.header("Transfer-Encoding").is_some() {
         return Err(HttpError::NotImplemented("Transfer-Encoding".into()));
     }
@@ -194,39 +273,36 @@ fn body_length(request: &Request, limits: &Limits) -> Result<usize, HttpError> {
         }
         length = Some(parsed);
     }
-    let length = length.unwrap_or(0);
-    if length > limits.max_body {
-        return Err(HttpError::PayloadTooLarge(length));
+    match length {
+        Some(length) if length > limits.max_body => Err(HttpError::PayloadTooLarge(length)),
+        _ => Ok(()),
     }
-    usize::try_from(length).map_err(|_| HttpError::PayloadTooLarge(length))
-}
-
-/// Reads the rest of the body, so the connection never closes on unread data.
-fn read_body(reader: &mut impl Read, body: &mut Vec<u8>, len: usize) -> Result<(), HttpError> {
-    let start = body.len();
-    body.resize(len, 0);
-    let mut filled = start;
-    while filled < len {
-        filled += read_some(reader, &mut body[filled..], false)?;
-    }
-    Ok(())
 }
 
 /// Gives every read the socket's read timeout, cut short by an overall deadline.
 struct DeadlineReader<'a> {
     stream: &'a TcpStream,
     read_timeout: Duration,
-    deadline: Instant,
+    deadline: Option<Instant>,
+    /// Whether the last read failed by timing out, to tell an idle client
+    /// from one that closed.
+    timed_out: bool,
 }
 
 impl Read for DeadlineReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(io::ErrorKind::TimedOut.into());
+        let mut wait = self.read_timeout;
+        if let Some(deadline) = self.deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                self.timed_out = true;
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            wait = wait.min(left);
         }
-        self.stream
-            .set_read_timeout(Some(left.min(self.read_timeout)))?;
-        (&mut &*self.stream).read(buf)
+        self.stream.set_read_timeout(Some(wait))?;
+        let result = (&mut &*self.stream).read(buf);
+        self.timed_out = result.as_ref().is_err_and(is_timeout);
+        result
     }
 }

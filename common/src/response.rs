@@ -1,12 +1,13 @@
 //! Building and writing a response: status line, the book's five headers, body.
 
+use std::cell::Cell;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpStream};
-use std::time::{Duration, Instant, SystemTime};
+use std::net::TcpStream;
+use std::time::SystemTime;
 
 use log::error;
 
-use crate::{HttpError, StaticFile};
+use crate::{HttpError, StaticFile, closing};
 
 /// The server name the book sends (in a header it wrongly calls `Host`).
 pub const SERVER_NAME: &str = "HenaServer/0.1";
@@ -52,12 +53,26 @@ impl Body {
     }
 }
 
+thread_local! {
+    /// Whether the request being answered on this thread is HEAD. The chapters
+    /// hand [`report_error`] only the error, yet an error page to HEAD must go
+    /// without its body (RFC 9110 9.3.2); each client is read and answered on
+    /// one thread, so [`crate::receive_request`] leaves the method here.
+    static ANSWERING_HEAD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Records whether this thread's current request is HEAD.
+pub(crate) fn answering_head(head: bool) {
+    ANSWERING_HEAD.set(head);
+}
+
 /// A status, its body, and the header lines that go with them.
 #[derive(Debug)]
 pub struct Response {
     status: (u16, &'static str),
     body: Body,
     allow: bool,
+    location: Option<String>,
 }
 
 impl Response {
@@ -67,6 +82,7 @@ impl Response {
             status: (200, "OK"),
             body: Body::File(file),
             allow: false,
+            location: None,
         }
     }
 
@@ -75,8 +91,18 @@ impl Response {
         Self::page((404, "Not Found"))
     }
 
+    /// 301 to `location`: a directory was named without its trailing slash.
+    pub fn redirect(location: String) -> Self {
+        let mut response = Self::page((301, "Moved Permanently"));
+        response.location = Some(location);
+        response
+    }
+
     /// The answer to `err`, or `None` when there is nobody to answer.
     pub fn error(err: &HttpError) -> Option<Self> {
+        if let HttpError::MovedPermanently(location) = err {
+            return Some(Self::redirect(location.clone()));
+        }
         let mut response = Self::page(err.status()?);
         response.allow = matches!(err, HttpError::MethodNotAllowed(_));
         Some(response)
@@ -92,6 +118,7 @@ impl Response {
             status,
             body: Body::Page(page),
             allow: false,
+            location: None,
         }
     }
 
@@ -101,14 +128,17 @@ impl Response {
     }
 
     /// Status line and headers, ending with the empty line. The header set is
-    /// the book's: Date, Server, Content-Length, Connection, Content-Type.
+    /// the book's: Date, Server, Content-Length, Connection, Content-Type;
+    /// then `Allow` on a 405 and `Location` on a redirect.
     pub fn head(&self) -> String {
         let (code, reason) = self.status;
-        let allow = if self.allow {
-            "Allow: GET, HEAD\r\n"
-        } else {
-            ""
-        };
+        let mut extra = String::new();
+        if self.allow {
+            extra.push_str("Allow: GET, HEAD\r\n");
+        }
+        if let Some(location) = &self.location {
+            extra.push_str(&format!("Location: {location}\r\n"));
+        }
         format!(
             "HTTP/1.1 {code} {reason}\r\n\
              Date: {date}\r\n\
@@ -116,16 +146,41 @@ impl Response {
              Content-Length: {len}\r\n\
              Connection: close\r\n\
              Content-Type: {content_type}\r\n\
-             {allow}\r\n",
+             {extra}\r\n",
             date = httpdate::fmt_http_date(SystemTime::now()),
             len = self.body.len(),
             content_type = self.body.content_type(),
         )
     }
 
-    /// Writes the whole response (only the head when `head_only`, for HEAD).
+    /// Sends the response to the client (only the head when `head_only`, for
+    /// HEAD), then closes the connection gracefully: half-closed, and drained
+    /// for a while in the background, because dropping a socket the client
+    /// still writes to makes the kernel reset it and destroy the end of the
+    /// response ([`crate::LINGER_TIME`], [`crate::LINGER_BYTES`]).
+    /// A client that reads nothing for the write timeout gets an error that
+    /// says "timed out".
+    pub fn send(self, client_socket: &TcpStream, head_only: bool) -> io::Result<()> {
+        self.write_to(client_socket, head_only).map_err(|err| {
+            if matches!(
+                err.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) {
+                io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "timed out sending the response: the client stopped reading (write timeout)",
+                )
+            } else {
+                err
+            }
+        })?;
+        closing::close_gracefully(client_socket);
+        Ok(())
+    }
+
+    /// Writes the whole response to `out` (only the head when `head_only`).
     /// Uses `write_all`: the book's single `send()` may write only part of it.
-    pub fn send(self, mut out: impl Write, head_only: bool) -> io::Result<()> {
+    pub fn write_to(self, mut out: impl Write, head_only: bool) -> io::Result<()> {
         let mut bytes = self.head().into_bytes();
         match self.body {
             _ if head_only => out.write_all(&bytes),
@@ -178,41 +233,15 @@ fn check_length(sent: u64, promised: u64) -> io::Result<()> {
 }
 
 /// Logs why a request failed and, when someone is there to hear it, answers
-/// with the matching status page. The chapters call this after their own
-/// "error" line, so the book's log lines stay in the chapter.
+/// with the matching status page (without its body if the request was HEAD).
+/// The chapters call this after their own "error" line, so the book's log
+/// lines stay in the chapter.
 pub fn report_error(client_socket: &TcpStream, err: &HttpError) {
     error!("cause: {err}");
     let Some(response) = Response::error(err) else {
         return;
     };
-    if let Err(send_err) = response.send(client_socket, false) {
+    if let Err(send_err) = response.send(client_socket, ANSWERING_HEAD.get()) {
         error!("could not send the error page: {send_err}");
-        return;
-    }
-    linger(client_socket);
-}
-
-/// After an error the client may still be sending (a refused body, the rest of
-/// a bad head). Closing with unread data makes the kernel reset the connection,
-/// which can destroy the error page before the client reads it. So: say we are
-/// done writing, then read and drop what comes, briefly.
-fn linger(client_socket: &TcpStream) {
-    const LINGER: Duration = Duration::from_millis(500);
-    const MAX_DRAIN: usize = 1024 * 1024;
-    if client_socket.shutdown(Shutdown::Write).is_err() {
-        return;
-    }
-    let deadline = Instant::now() + LINGER;
-    let mut scratch = [0; 8192];
-    let mut drained = 0;
-    while drained < MAX_DRAIN {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() || client_socket.set_read_timeout(Some(left)).is_err() {
-            return;
-        }
-        match (&mut &*client_socket).read(&mut scratch) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => drained += n,
-        }
     }
 }

@@ -9,6 +9,8 @@ use std::fs::{self, File, Metadata};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use percent_encoding::percent_decode_str;
+
 use crate::HttpError;
 
 /// An opened file ready to be streamed, with what its headers need.
@@ -24,7 +26,8 @@ pub struct StaticFile {
 
 /// Opens the file that `target` names under `static_root` (which must be
 /// canonical, as [`crate::Config`] makes it). `/` and directories mean their
-/// `index.html`.
+/// `index.html`; a directory named without its trailing slash gets
+/// [`HttpError::MovedPermanently`].
 pub fn open_static_file(static_root: &Path, target: &str) -> Result<StaticFile, HttpError> {
     let path = resolve(static_root, target)?;
     let file = File::open(&path).map_err(fs_error)?;
@@ -44,10 +47,18 @@ pub fn resolve(static_root: &Path, target: &str) -> Result<PathBuf, HttpError> {
     let mut meta = None;
     for segment in &segments {
         path.push(segment);
+        // No such name can exist (NAME_MAX, PATH_MAX): not found, without
+        // asking the file system, which would fail with another error.
+        if segment.len() > 255 || path.as_os_str().len() >= 4096 {
+            return Err(HttpError::NotFound);
+        }
         meta = Some(checked_metadata(static_root, &path)?);
     }
     let meta = match meta {
         Some(meta) if !meta.is_dir() => meta,
+        Some(_) if !target_path(target).ends_with('/') => {
+            return Err(HttpError::MovedPermanently(with_slash(target)));
+        }
         _ => {
             path.push("index.html");
             checked_metadata(static_root, &path)?
@@ -83,25 +94,37 @@ fn checked_metadata(static_root: &Path, path: &Path) -> Result<Metadata, HttpErr
     fs::metadata(&real).map_err(fs_error)
 }
 
-/// Like the book, any failure to find or open the file is a 404.
+/// A missing file is a 404, as in the book; a file the server may not read is
+/// a 403. Anything else (no descriptors left, an I/O error, a loop of links)
+/// is the server's failure, 500, with the cause in the log.
 fn fs_error(err: io::Error) -> HttpError {
     match err.kind() {
-        io::ErrorKind::PermissionDenied => HttpError::Forbidden,
-        _ => HttpError::NotFound,
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory => HttpError::NotFound,
+        io::ErrorKind::PermissionDenied => HttpError::PermissionDenied,
+        _ => HttpError::FileSystem(err),
     }
 }
 
 /// Splits a request target into decoded path segments, rejecting anything
 /// that could name a file outside the root. Touches no file.
 fn decode_target(target: &str) -> Result<Vec<String>, HttpError> {
-    let path = strip_absolute_form(target);
-    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let path = target_path(target);
     if !path.starts_with('/') {
         return Err(HttpError::BadPath("target must start with '/'"));
     }
-    let decoded = percent_decode(path)?;
-    let decoded =
-        String::from_utf8(decoded).map_err(|_| HttpError::BadPath("path is not UTF-8"))?;
+    // The crate passes a `%` without two hex digits through as is; such a
+    // target is malformed, not a file name.
+    let escapes_valid = path
+        .split('%')
+        .skip(1)
+        .all(|rest| rest.len() >= 2 && rest.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit));
+    if !escapes_valid {
+        return Err(HttpError::BadPath("invalid percent-encoding"));
+    }
+    // One decoding pass: `%252e` stays the literal name `%2e`.
+    let decoded = percent_decode_str(path)
+        .decode_utf8()
+        .map_err(|_| HttpError::BadPath("path is not UTF-8"))?;
     if decoded.contains('\0') {
         return Err(HttpError::BadPath("NUL byte in path"));
     }
@@ -119,6 +142,21 @@ fn decode_target(target: &str) -> Result<Vec<String>, HttpError> {
     Ok(segments)
 }
 
+/// The path part of a target, still percent-encoded: no query, no fragment.
+fn target_path(target: &str) -> &str {
+    let path = strip_absolute_form(target);
+    path.split(['?', '#']).next().unwrap_or_default()
+}
+
+/// `/sub?x=1` → `/sub/?x=1`: where a directory named without its slash lives.
+fn with_slash(target: &str) -> String {
+    let path = target_path(target);
+    let rest = &strip_absolute_form(target)[path.len()..];
+    // A fragment is never sent to a server; keep only a query.
+    let query = rest.split('#').next().unwrap_or_default();
+    format!("{path}/{query}")
+}
+
 /// `http://host/x` (absolute-form, RFC 9112 3.2.2) → `/x`.
 fn strip_absolute_form(target: &str) -> &str {
     let lower = target.get(..8).unwrap_or(target).to_ascii_lowercase();
@@ -130,28 +168,4 @@ fn strip_absolute_form(target: &str) -> &str {
         return target;
     };
     rest.find('/').map_or("/", |slash| &rest[slash..])
-}
-
-/// `%41` → `A`; a `%` not followed by two hex digits is an error, not passed through.
-fn percent_decode(s: &str) -> Result<Vec<u8>, HttpError> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok());
-            let byte = hex
-                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or(HttpError::BadPath("invalid percent-encoding"))?;
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    Ok(out)
 }

@@ -79,7 +79,7 @@ fn small_and_large_files_round_trip() {
         let content: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
         let mut out = Vec::new();
         Response::file(temp_file(&format!("{size}.png"), &content))
-            .send(&mut out, false)
+            .write_to(&mut out, false)
             .unwrap();
         let (status, headers, body) = parse(&out);
         assert_eq!(status, 200);
@@ -98,7 +98,7 @@ fn small_and_large_files_round_trip() {
 fn head_only_sends_no_body_but_the_same_length() {
     let mut out = Vec::new();
     Response::file(temp_file("b.css", b"h1 { color: red; }"))
-        .send(&mut out, true)
+        .write_to(&mut out, true)
         .unwrap();
     let (status, headers, body) = parse(&out);
     assert_eq!(status, 200);
@@ -110,13 +110,17 @@ fn head_only_sends_no_body_but_the_same_length() {
 fn a_file_that_shrank_is_an_error() {
     let mut file = temp_file("c.bin", b"12345");
     file.len = 10;
-    assert!(Response::file(file).send(&mut Vec::new(), false).is_err());
+    assert!(
+        Response::file(file)
+            .write_to(&mut Vec::new(), false)
+            .is_err()
+    );
 }
 
 #[test]
 fn error_pages_carry_their_status() {
     let mut out = Vec::new();
-    Response::not_found().send(&mut out, false).unwrap();
+    Response::not_found().write_to(&mut out, false).unwrap();
     let (status, headers, body) = parse(&out);
     assert_eq!(status, 404);
     assert_eq!(
@@ -132,7 +136,7 @@ fn error_pages_carry_their_status() {
     let response = Response::error(&HttpError::MethodNotAllowed("PUT".into())).unwrap();
     assert_eq!(response.status(), 405);
     let mut out = Vec::new();
-    response.send(&mut out, false).unwrap();
+    response.write_to(&mut out, false).unwrap();
     let (_, headers, _) = parse(&out);
     assert_eq!(header(&headers, "Allow"), Some("GET, HEAD"));
 
@@ -140,6 +144,24 @@ fn error_pages_carry_their_status() {
         Response::error(&HttpError::Closed).is_none(),
         "nobody to answer"
     );
+
+    let response = Response::error(&HttpError::MovedPermanently("/sub/?x=1".into())).unwrap();
+    let mut out = Vec::new();
+    response.write_to(&mut out, false).unwrap();
+    let (status, headers, _) = parse(&out);
+    assert_eq!(status, 301);
+    assert_eq!(header(&headers, "Location"), Some("/sub/?x=1"));
+
+    let fs_error = HttpError::FileSystem(std::io::Error::from_raw_os_error(24));
+    let mut out = Vec::new();
+    Response::error(&fs_error)
+        .unwrap()
+        .write_to(&mut out, true)
+        .unwrap();
+    let (status, headers, body) = parse(&out);
+    assert_eq!(status, 500);
+    assert!(body.is_empty(), "HEAD: no body");
+    assert_ne!(header(&headers, "Content-Length"), Some("0"));
 }
 
 #[test]

@@ -57,8 +57,8 @@ fn ordinary_targets_resolve_inside_the_root() {
         ("/index.html?q=1#frag", "index.html"),
         ("//index.html", "index.html"),
         ("/./index.html", "index.html"),
-        ("/sub", "sub/index.html"),
         ("/sub/", "sub/index.html"),
+        ("/sub/?x", "sub/index.html"),
         ("/sub/page.css", "sub/page.css"),
         ("/a%20b.txt", "a b.txt"),
         ("/%E6%97%A5%E6%9C%AC.txt", "日本.txt"),
@@ -68,6 +68,43 @@ fn ordinary_targets_resolve_inside_the_root() {
     ] {
         assert_eq!(found(&site, target), site.join(file), "{target}");
     }
+}
+
+#[test]
+fn a_directory_without_its_slash_is_redirected() {
+    let tree = Tree::new("redirect");
+    let site = tree.site();
+    for (target, location) in [
+        ("/sub", "/sub/"),
+        ("/sub?lang=ja", "/sub/?lang=ja"),
+        ("/sub#top", "/sub/"),
+        ("/empty", "/empty/"),
+        ("http://example.com/sub", "/sub/"),
+        ("/%E6%97%A5", "/%E6%97%A5/"),
+    ] {
+        if target.contains("%E6") {
+            fs::create_dir(site.join("日")).unwrap();
+        }
+        match resolve(&site, target) {
+            Err(HttpError::MovedPermanently(got)) => assert_eq!(got, location, "{target}"),
+            other => panic!("{target}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn file_system_failures_are_not_404() {
+    let tree = Tree::new("fs-errors");
+    let site = tree.site();
+    // A link to itself: the lookup fails with "too many levels of symbolic links".
+    symlink(site.join("loop"), site.join("loop")).unwrap();
+    let result = resolve(&site, "/loop");
+    assert!(
+        matches!(&result, Err(HttpError::FileSystem(_))),
+        "{result:?}"
+    );
+    let status = result.unwrap_err().status().unwrap().0;
+    assert_eq!(status, 500);
 }
 
 #[test]
@@ -122,9 +159,10 @@ fn missing_files_and_non_files_are_404() {
     for target in [
         "/nope.html",
         "/sub/nope",
-        "/empty",
+        "/empty/",
         "/index.html/x",
         &format!("/{}", "a".repeat(300)),
+        &format!("/{}", "a/".repeat(2100)),
     ] {
         assert!(
             matches!(resolve(&site, target), Err(HttpError::NotFound)),

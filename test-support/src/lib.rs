@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod chapters;
 pub mod docs;
+pub mod hardening;
 pub mod robustness;
 pub mod startup;
 pub mod suite;
@@ -39,9 +40,30 @@ pub struct Server {
 impl Server {
     /// Starts `bin --port 0 ARGS...` and waits (10 s at most) for its URL line.
     pub fn start(bin: &str, args: &[&str]) -> Server {
-        let mut child = Command::new(bin)
-            .args(["--port", "0"])
-            .args(args)
+        Server::start_command(Server::command(bin, args))
+    }
+
+    /// The command [`Server::start`] runs: `bin --port 0 ARGS...`.
+    pub fn command(bin: &str, args: &[&str]) -> Command {
+        let mut command = Command::new(bin);
+        command.args(["--port", "0"]).args(args);
+        command
+    }
+
+    /// Starts `command` (a chapter binary, or a shell that execs one) and
+    /// waits (10 s at most) for its URL line.
+    pub fn start_command(command: Command) -> Server {
+        let mut server = Server::spawn(command);
+        let addr = server.find_url(Duration::from_secs(10));
+        server.addr = addr
+            .unwrap_or_else(|| panic!("no URL line in 10 s; log:\n{}", server.log().join("\n")));
+        server
+    }
+
+    /// Starts `command` with its standard error collected, without waiting
+    /// for anything; `addr` stays unset until [`Server::find_url`] finds it.
+    pub fn spawn(mut command: Command) -> Server {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -58,16 +80,24 @@ impl Server {
                 changed.notify_all();
             }
         });
-        let mut server = Server {
+        Server {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             log,
-        };
-        let line = server.wait_for_log("open http://", Duration::from_secs(10));
-        let url = line.split("open http://").nth(1).expect("URL in line");
-        let host_port = url.split('/').next().expect("host:port");
-        server.addr = host_port.parse().expect("address in URL line");
-        server
+        }
+    }
+
+    /// The address in the `open http://HOST:PORT/index.html` line, if one is
+    /// logged within `timeout`.
+    pub fn find_url(&self, timeout: Duration) -> Option<SocketAddr> {
+        let line = self.find_log("open http://", timeout)?;
+        let url = line.split("open http://").nth(1)?;
+        url.split('/').next()?.parse().ok()
+    }
+
+    /// The process id (of the server itself, when a shell `exec`s it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Every log line so far.
@@ -83,20 +113,33 @@ impl Server {
     /// Waits until `count` log lines contain `needle`, and returns the last of
     /// them; panics after `timeout`.
     pub fn wait_for_log_count(&self, needle: &str, count: usize, timeout: Duration) -> String {
+        self.find_log_count(needle, count, timeout)
+            .unwrap_or_else(|| {
+                panic!(
+                    "not {count} log lines with {needle:?} in {timeout:?}; log:\n{}",
+                    self.log().join("\n")
+                )
+            })
+    }
+
+    /// Waits until a log line contains `needle`, and returns it; `None` after `timeout`.
+    pub fn find_log(&self, needle: &str, timeout: Duration) -> Option<String> {
+        self.find_log_count(needle, 1, timeout)
+    }
+
+    fn find_log_count(&self, needle: &str, count: usize, timeout: Duration) -> Option<String> {
         let deadline = Instant::now() + timeout;
         let (lines, changed) = &*self.log;
         let mut lines = lines.lock().expect("log lock");
         loop {
             let found: Vec<&String> = lines.iter().filter(|l| l.contains(needle)).collect();
             if found.len() >= count {
-                return found[count - 1].clone();
+                return Some(found[count - 1].clone());
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            assert!(
-                !left.is_zero(),
-                "not {count} log lines with {needle:?} in {timeout:?}; log:\n{}",
-                lines.join("\n")
-            );
+            if left.is_zero() {
+                return None;
+            }
             lines = changed.wait_timeout(lines, left).expect("log lock").0;
         }
     }

@@ -18,7 +18,7 @@ macro_rules! http_suite {
             head_sends_headers_only, garbage_gets_400_then_serves, post_gets_405_then_serves,
             traversal_never_leaves_static, symlink_out_of_static_is_refused,
             request_sent_one_byte_at_a_time, request_longer_than_4096_bytes,
-            oversized_head_gets_431, http11_without_host_gets_400, body_is_read_before_answering);
+            oversized_head_gets_431, http11_without_host_gets_400, body_with_a_get_does_not_spoil_the_reply);
     };
     (@each $bin:expr; $($name:ident),*) => {
         $( #[test] fn $name() { $crate::suite::$name($bin) } )*
@@ -212,8 +212,9 @@ pub fn http11_without_host_gets_400(bin: &str) {
     assert_eq!(server.exchange(b"GET / HTTP/1.0\r\n\r\n").status, 200);
 }
 
-/// A body announced with Content-Length is read, even split from its head.
-pub fn body_is_read_before_answering(bin: &str) {
+/// A GET may carry a body; it means nothing, so the answer does not wait for
+/// it, and the rest of it, arriving after the answer, does not spoil the reply.
+pub fn body_with_a_get_does_not_spoil_the_reply(bin: &str) {
     let server = Server::start(bin, &[]);
     let mut stream = server.connect();
     stream

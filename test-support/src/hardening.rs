@@ -1,0 +1,483 @@
+//! Hardening (issue 13): one check per point, as test bodies; each chapter's
+//! `tests/hardening.rs` instantiates them with [`crate::hardening_suite!`].
+//!
+//! 1 truncated downloads, 2 memory amplification, 3 descriptor exhaustion,
+//! 4 bounded shutdown, 5 `Expect: 100-continue`, 6 option ranges,
+//! 7 honest log levels and messages, 8 HTTP details, 9 the URL line.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::robustness::site_with_big_file;
+use crate::suite::TempDir;
+use crate::{Server, parse_reply, request, static_file};
+
+/// Defines one `#[test]` per hardening check, run against the binary `$bin`.
+#[macro_export]
+macro_rules! hardening_suite {
+    ($bin:expr) => {
+        $crate::hardening_suite!(@each $bin;
+            pipelined_request_does_not_cut_the_download,
+            stray_crlf_does_not_cut_the_download,
+            heads_announcing_big_bodies_take_no_memory,
+            descriptor_exhaustion_neither_spins_nor_floods_the_log,
+            ctrl_c_with_300_idle_clients_stops_within_the_read_timeout,
+            expect_100_continue_is_answered_at_once,
+            out_of_range_timeouts_are_refused_at_start_up,
+            preconnect_is_not_an_error,
+            write_timeout_is_logged_as_timed_out,
+            file_system_errors_are_500_with_the_cause,
+            unreadable_file_is_403_with_an_honest_message,
+            host_must_be_single_and_valid,
+            unknown_method_gets_501_and_known_ones_405,
+            error_pages_to_head_have_no_body,
+            directory_without_slash_is_redirected,
+            url_is_printed_at_log_level_warn);
+    };
+    (@each $bin:expr; $($name:ident),*) => {
+        $( #[test] fn $name() { $crate::hardening::$name($bin) } )*
+    };
+}
+
+/// The chapter's log line for a failed request, in every chapter.
+const ERROR_LINE: &str = "リクエストの処理中にエラーが発生しました";
+
+fn path_arg(dir: &TempDir) -> &str {
+    dir.path().to_str().expect("UTF-8 temp path")
+}
+
+/// Reads until the server closes, failing the test on a reset or a timeout.
+fn read_all(stream: &mut TcpStream, what: &str) -> Vec<u8> {
+    let mut raw = Vec::new();
+    if let Err(err) = stream.read_to_end(&mut raw) {
+        panic!("{what}: {err} after {} bytes", raw.len());
+    }
+    raw
+}
+
+// ---- 1. No truncated downloads --------------------------------------------
+
+/// A client that sends a second request 50 ms after its first (pipelining,
+/// RFC 9112 9.3.2), before reading, still receives all of a 200 KiB file.
+pub fn pipelined_request_does_not_cut_the_download(bin: &str) {
+    extra_bytes_do_not_cut_the_download(bin, request("GET", "/index.html").as_bytes());
+}
+
+/// The same with a stray CRLF after the request (RFC 9112 2.2 allows it).
+pub fn stray_crlf_does_not_cut_the_download(bin: &str) {
+    extra_bytes_do_not_cut_the_download(bin, b"\r\n");
+}
+
+fn extra_bytes_do_not_cut_the_download(bin: &str, extra: &[u8]) {
+    let site = TempDir::new();
+    let content: Vec<u8> = (0..204_800).map(|i| (i % 251) as u8).collect();
+    std::fs::write(site.path().join("dl.bin"), &content).expect("write dl.bin");
+    let server = Server::start(bin, &["--static-dir", path_arg(&site)]);
+    let mut stream = server.connect();
+    stream
+        .write_all(request("GET", "/dl.bin").as_bytes())
+        .expect("send request");
+    thread::sleep(Duration::from_millis(50));
+    stream.write_all(extra).expect("send the extra bytes");
+    // Give a reset, if the server sends one, time to arrive before reading.
+    thread::sleep(Duration::from_millis(200));
+    let raw = read_all(&mut stream, "download");
+    let reply = parse_reply(&raw);
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply.body == content,
+        "download cut short: {} of {} bytes",
+        reply.body.len(),
+        content.len()
+    );
+}
+
+// ---- 2. No memory amplification -------------------------------------------
+
+/// The resident set size of process `pid`, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS line")
+}
+
+/// 128 heads of 65 bytes announcing 1 MiB bodies that never come: the
+/// server's memory grows by far less than 128 MiB, and each is answered
+/// without waiting for its body.
+pub fn heads_announcing_big_bodies_take_no_memory(bin: &str) {
+    let server = Server::start(bin, &[]);
+    assert_eq!(server.get("/index.html").status, 200);
+    let before = rss_kib(server.pid());
+    let head = "GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n";
+    let streams: Vec<TcpStream> = (0..128)
+        .map(|_| {
+            let mut stream = server.connect();
+            stream.write_all(head.as_bytes()).expect("send head");
+            stream
+        })
+        .collect();
+    thread::sleep(Duration::from_secs(1));
+    let grown = rss_kib(server.pid()).saturating_sub(before);
+    assert!(
+        grown < 32 * 1024,
+        "RSS grew by {grown} KiB for 128 announced bodies"
+    );
+    for (i, mut stream) in streams.into_iter().enumerate() {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let reply = parse_reply(&read_all(&mut stream, &format!("client {i}")));
+        assert_eq!(reply.status, 200, "client {i}");
+    }
+}
+
+// ---- 3. Descriptor exhaustion ----------------------------------------------
+
+/// CPU time (user + system) of process `pid`, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
+    // The fields after the command name, which is in parentheses: utime and
+    // stime are the 12th and 13th of these (fields 14 and 15 of the line).
+    let after = stat.rsplit_once(')').expect("comm").1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let field = |i: usize| fields[i].parse::<u64>().expect("tick count");
+    field(11) + field(12)
+}
+
+fn clock_ticks_per_second() -> f64 {
+    let out = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .expect("getconf");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("CLK_TCK")
+}
+
+/// With 48 descriptors and 60 idle clients the server runs out of
+/// descriptors: it must neither spin on `accept` nor flood its log, and once
+/// the clients leave it serves again.
+pub fn descriptor_exhaustion_neither_spins_nor_floods_the_log(bin: &str) {
+    let mut command = Command::new("sh");
+    command.args([
+        "-c",
+        "ulimit -n 48 && exec \"$0\" \"$@\"",
+        bin,
+        "--port",
+        "0",
+    ]);
+    let server = Server::start_command(command);
+    let idle: Vec<TcpStream> = (0..60).map(|_| server.connect()).collect();
+    thread::sleep(Duration::from_millis(300));
+    let ticks = cpu_ticks(server.pid());
+    let window = Duration::from_secs(2);
+    thread::sleep(window);
+    let cpu = (cpu_ticks(server.pid()) - ticks) as f64 / clock_ticks_per_second();
+    let log_bytes: usize = server.log().iter().map(|l| l.len() + 1).sum();
+    assert!(
+        cpu < 0.5,
+        "{cpu:.2} s of CPU in {window:?} with descriptors exhausted"
+    );
+    assert!(
+        log_bytes < 256 * 1024,
+        "{log_bytes} bytes of log; it ends with:\n{}",
+        server
+            .log()
+            .iter()
+            .rev()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    drop(idle);
+    assert_eq!(server.get("/index.html").status, 200);
+}
+
+// ---- 4. Bounded shutdown ---------------------------------------------------
+
+/// Ctrl+C with 300 idle clients and `--read-timeout 3`: the server exits 0
+/// within about the read timeout; a threaded chapter says how many clients
+/// it cut short.
+pub fn ctrl_c_with_300_idle_clients_stops_within_the_read_timeout(bin: &str) {
+    let mut server = Server::start(bin, &["--read-timeout", "3"]);
+    let idle: Vec<TcpStream> = (0..300).map(|_| server.connect()).collect();
+    server.wait_for_log("接続が完了しました", Duration::from_secs(5));
+    thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    server.signal("INT");
+    let status = server
+        .wait_exit(Duration::from_secs(20))
+        .expect("server did not exit after Ctrl+C");
+    let took = started.elapsed();
+    assert!(status.success(), "exit status {status}");
+    assert!(took < Duration::from_secs(5), "took {took:?} to stop");
+    if bin.contains("thread") {
+        server.wait_for_log("cut short", Duration::from_secs(2));
+    }
+    drop(idle);
+}
+
+// ---- 5. Expect: 100-continue -----------------------------------------------
+
+/// A client that waits for `100 Continue` before sending its body gets its
+/// answer at once: the answer never depends on the body.
+pub fn expect_100_continue_is_answered_at_once(bin: &str) {
+    let server = Server::start(bin, &[]);
+    for (raw, status) in [
+        (
+            "POST /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n",
+            405,
+        ),
+        (
+            "GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n",
+            200,
+        ),
+    ] {
+        let mut stream = server.connect();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(3)))
+            .expect("timeout");
+        stream.write_all(raw.as_bytes()).expect("send head");
+        let raw_reply = read_all(&mut stream, "waiting without sending the body");
+        // An interim `100 Continue` may come first; the final answer follows.
+        let final_reply = match raw_reply.strip_prefix(b"HTTP/1.1 100") {
+            Some(rest) => {
+                let end = rest.windows(4).position(|w| w == b"\r\n\r\n");
+                &rest[end.expect("end of the 100 response") + 4..]
+            }
+            None => &raw_reply[..],
+        };
+        assert_eq!(parse_reply(final_reply).status, status, "{raw:?}");
+    }
+}
+
+// ---- 6. Option ranges ------------------------------------------------------
+
+/// Timeouts too large to add to a clock are refused at start-up: a plain
+/// message and a non-zero exit, not a panic later.
+pub fn out_of_range_timeouts_are_refused_at_start_up(bin: &str) {
+    for option in ["--request-timeout", "--read-timeout"] {
+        let mut server = Server::spawn(Server::command(bin, &[option, "1e19"]));
+        let status = server.wait_exit(Duration::from_secs(5));
+        let first = server.find_log("", Duration::from_secs(2));
+        let log = server.log().join("\n");
+        let status = status
+            .unwrap_or_else(|| panic!("{option} 1e19 was accepted: still running; log:\n{log}"));
+        assert!(!status.success(), "{option} 1e19: exit status {status}");
+        assert!(first.is_some(), "{option} 1e19: nothing on stderr");
+        assert!(
+            log.contains(option) || log.contains("1e19"),
+            "{option}: the message does not say what is wrong:\n{log}"
+        );
+        assert!(!log.contains("panicked"), "{log}");
+    }
+}
+
+// ---- 7. Log levels and messages that say what happened ----------------------
+
+/// A client that connects and leaves without a request (a browser's
+/// preconnect, a health check), or stays silent, is no error.
+pub fn preconnect_is_not_an_error(bin: &str) {
+    let server = Server::start(bin, &["--read-timeout", "1"]);
+    drop(server.connect());
+    let silent = server.connect();
+    thread::sleep(Duration::from_millis(1500));
+    drop(silent);
+    assert_eq!(server.get("/index.html").status, 200);
+    let log = server.log();
+    let errors: Vec<&String> = log
+        .iter()
+        .filter(|l| l.contains("[ERROR]") || l.contains(ERROR_LINE))
+        .collect();
+    assert!(errors.is_empty(), "logged as errors:\n{errors:#?}");
+}
+
+/// A client that stops reading is cut off with a cause that says "timed
+/// out", not `os error 11`.
+pub fn write_timeout_is_logged_as_timed_out(bin: &str) {
+    let site = site_with_big_file(32);
+    let server = Server::start(
+        bin,
+        &["--static-dir", path_arg(&site), "--write-timeout", "1"],
+    );
+    let mut stuck = server.connect();
+    stuck
+        .write_all(request("GET", "/big.bin").as_bytes())
+        .expect("send");
+    let line = server.wait_for_log("cause:", Duration::from_secs(15));
+    assert!(
+        line.contains("timed out") && !line.contains("os error"),
+        "{line}"
+    );
+    drop(stuck);
+}
+
+/// A file-system failure other than a missing file (here a link that points
+/// to itself) is the server's failure: 500, with the cause in the log.
+pub fn file_system_errors_are_500_with_the_cause(bin: &str) {
+    let site = TempDir::new();
+    std::fs::write(site.path().join("index.html"), static_file("index.html")).expect("index");
+    std::os::unix::fs::symlink(site.path().join("loop"), site.path().join("loop"))
+        .expect("symlink");
+    let server = Server::start(bin, &["--static-dir", path_arg(&site)]);
+    assert_eq!(server.get("/loop").status, 500);
+    let line = server.wait_for_log("cause:", Duration::from_secs(5));
+    // The system's own words for ELOOP, not the message for links that leave the root.
+    let cause = line.to_lowercase();
+    assert!(
+        cause.contains("symbolic link") && !cause.contains("outside"),
+        "{line}"
+    );
+    assert_eq!(server.get("/index.html").status, 200);
+}
+
+fn running_as_root() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1))
+        == Some("0")
+}
+
+/// A file the server may not read is a 403 whose logged cause says so (and
+/// not that a symbolic link leaves the root). Root reads anything, so as
+/// root the server runs as `nobody`.
+pub fn unreadable_file_is_403_with_an_honest_message(bin: &str) {
+    let site = TempDir::new();
+    std::fs::write(site.path().join("index.html"), static_file("index.html")).expect("index");
+    let secret = site.path().join("secret.txt");
+    std::fs::write(&secret, "secret").expect("secret");
+    let unreadable = std::os::unix::fs::PermissionsExt::from_mode(0o000);
+    std::fs::set_permissions(&secret, unreadable).expect("chmod 000");
+    let args = ["--port", "0", "--static-dir", path_arg(&site)];
+    let command = if running_as_root() {
+        let mut command = Command::new("setpriv");
+        command.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            bin,
+        ]);
+        command.args(args);
+        command
+    } else {
+        let mut command = Command::new(bin);
+        command.args(args);
+        command
+    };
+    let server = Server::start_command(command);
+    assert_eq!(server.get("/index.html").status, 200, "index.html readable");
+    let reply = server.get("/secret.txt");
+    assert_eq!(reply.status, 403);
+    assert!(!String::from_utf8_lossy(&reply.body).contains("secret\n"));
+    let line = server.wait_for_log("cause:", Duration::from_secs(5));
+    assert!(
+        line.to_lowercase().contains("permission") && !line.contains("symbolic link"),
+        "{line}"
+    );
+}
+
+// ---- 8. HTTP details -------------------------------------------------------
+
+/// Two `Host` lines or an invalid `Host` get 400 (RFC 9112 3.2).
+pub fn host_must_be_single_and_valid(bin: &str) {
+    let server = Server::start(bin, &[]);
+    for raw in [
+        "GET /index.html HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET /index.html HTTP/1.1\r\nHost: exa mple\r\n\r\n",
+        "GET /index.html HTTP/1.1\r\nHost: x/y\r\n\r\n",
+        "GET /index.html HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n",
+    ] {
+        assert_eq!(server.exchange(raw.as_bytes()).status, 400, "{raw:?}");
+    }
+    let fine = "GET /index.html HTTP/1.1\r\nHost: localhost:8080\r\n\r\n";
+    assert_eq!(server.exchange(fine.as_bytes()).status, 200);
+}
+
+/// A method HTTP does not define gets 501 (RFC 9110 9.1); a defined one
+/// this server does not serve gets 405 with `Allow`.
+pub fn unknown_method_gets_501_and_known_ones_405(bin: &str) {
+    let server = Server::start(bin, &[]);
+    let reply = server.exchange(request("FOO", "/index.html").as_bytes());
+    assert_eq!(reply.status, 501);
+    let reply = server.exchange(request("PUT", "/index.html").as_bytes());
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.header("Allow"), Some("GET, HEAD"));
+    assert_eq!(server.get("/index.html").status, 200);
+}
+
+/// An error page answering HEAD has its headers and no body.
+pub fn error_pages_to_head_have_no_body(bin: &str) {
+    let server = Server::start(bin, &[]);
+    for (raw, status) in [
+        ("HEAD /%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        (
+            "HEAD /index.html HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+            400,
+        ),
+        ("HEAD /no-such-file HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+    ] {
+        let reply = server.exchange(raw.as_bytes());
+        assert_eq!(reply.status, status, "{raw:?}");
+        assert!(
+            reply.body.is_empty(),
+            "{raw:?}: a body of {} bytes",
+            reply.body.len()
+        );
+        let length = reply.header("Content-Length").expect("Content-Length");
+        assert_ne!(length, "0", "HEAD gets the length GET would get");
+    }
+}
+
+/// `/sub` (a directory) redirects to `/sub/`, so that relative links in its
+/// index.html resolve inside it; the redirect is a normal answer, not an error.
+pub fn directory_without_slash_is_redirected(bin: &str) {
+    let site = TempDir::new();
+    let sub = site.path().join("sub");
+    std::fs::create_dir(&sub).expect("mkdir sub");
+    let page = "<link rel=\"stylesheet\" href=\"style.css\"><h1>sub</h1>";
+    std::fs::write(sub.join("index.html"), page).expect("sub/index.html");
+    std::fs::write(sub.join("style.css"), "h1 { color: red; }").expect("style.css");
+    let server = Server::start(bin, &["--static-dir", path_arg(&site)]);
+    for (target, location) in [("/sub", "/sub/"), ("/sub?lang=ja", "/sub/?lang=ja")] {
+        let reply = server.get(target);
+        assert_eq!(reply.status, 301, "{target}");
+        assert_eq!(reply.header("Location"), Some(location), "{target}");
+    }
+    let reply = server.exchange(request("HEAD", "/sub").as_bytes());
+    assert_eq!((reply.status, reply.body.len()), (301, 0));
+    let reply = server.get("/sub/");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, page.as_bytes());
+    assert_eq!(server.get("/sub/style.css").status, 200);
+    let log = server.log();
+    assert!(
+        !log.iter().any(|l| l.contains(ERROR_LINE)),
+        "a redirect logged as an error:\n{}",
+        log.join("\n")
+    );
+}
+
+// ---- 9. The URL line ---------------------------------------------------------
+
+/// With `--log-level warn` (as the benchmark runs it) and `--port 0`, the
+/// URL line still says which port was chosen.
+pub fn url_is_printed_at_log_level_warn(bin: &str) {
+    let mut server = Server::spawn(Server::command(bin, &["--log-level", "warn"]));
+    let addr = server
+        .find_url(Duration::from_secs(5))
+        .unwrap_or_else(|| panic!("no URL line; log:\n{}", server.log().join("\n")));
+    assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}");
+    server.addr = addr;
+    assert_eq!(server.get("/index.html").status, 200);
+}
