@@ -134,12 +134,7 @@ pub fn slow_client_scenario(bin: &str, sequential: bool) {
 /// The pool chapter: while fewer idle clients than `--max-workers` hold
 /// workers, another client is answered at once; the threads are reused.
 pub fn pool_with_a_free_worker_does_not_delay_others(bin: &str) {
-    let server = Server::start(bin, &["--max-workers", "3", "--read-timeout", "5"]);
-    let idle: Vec<_> = (0..2).map(|_| server.connect()).collect();
-    server.wait_for_log_count("接続が完了しました", idle.len(), Duration::from_secs(5));
-    let started = Instant::now();
-    assert_eq!(server.get("/index.html").status, 200);
-    let waited = started.elapsed();
+    let waited = wait_behind_idle_clients(bin, &["--max-workers", "3", "--read-timeout", "5"], 2);
     assert!(
         waited < Duration::from_millis(2500),
         "served after {waited:?}: an idle client held it up"
@@ -150,12 +145,7 @@ pub fn pool_with_a_free_worker_does_not_delay_others(bin: &str) {
 /// waits until a read timeout frees a worker (1 s here): chapter 12's
 /// problem, N clients later.
 pub fn pool_full_of_idle_clients_makes_the_next_wait(bin: &str) {
-    let server = Server::start(bin, &["--max-workers", "2", "--read-timeout", "1"]);
-    let idle: Vec<_> = (0..2).map(|_| server.connect()).collect();
-    server.wait_for_log_count("接続が完了しました", idle.len(), Duration::from_secs(5));
-    let started = Instant::now();
-    assert_eq!(server.get("/index.html").status, 200);
-    let waited = started.elapsed();
+    let waited = wait_behind_idle_clients(bin, &["--max-workers", "2", "--read-timeout", "1"], 2);
     assert!(
         waited >= Duration::from_millis(700) && waited < Duration::from_secs(4),
         "the next client should wait about 1 s for a free worker, not {waited:?}"
@@ -185,4 +175,15 @@ pub fn pool_reuses_its_threads(bin: &str) {
         distinct.len() <= 4,
         "more threads than --max-workers: {threads:?}"
     );
+}
+
+/// Starts `bin ARGS`, connects `idle` clients that send nothing, and returns
+/// how long a GET then takes.
+fn wait_behind_idle_clients(bin: &str, args: &[&str], idle: usize) -> Duration {
+    let server = Server::start(bin, args);
+    let silent: Vec<_> = (0..idle).map(|_| server.connect()).collect();
+    server.wait_for_log_count("接続が完了しました", silent.len(), Duration::from_secs(5));
+    let started = Instant::now();
+    assert_eq!(server.get("/index.html").status, 200);
+    started.elapsed()
 }
