@@ -20,11 +20,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use lesson_demo::timeline::{self, serving_threads};
 use lesson_demo::{FAST, ms, scenario, summary, svg, term};
 
-const CHAPTERS: [&str; 4] = [
-    "chapter12-sequential",
-    "chapter13-refactor",
-    "chapter13-threaded",
-    "chapter13-threadpool",
+/// Each chapter with its options. The pool gets fewer workers than there are
+/// requests, so the picture shows threads being reused.
+const CHAPTERS: [(&str, &[&str]); 4] = [
+    ("chapter12-sequential", &[]),
+    ("chapter13-refactor", &[]),
+    ("chapter13-threaded", &[]),
+    ("chapter13-threadpool", &["--max-workers", "4"]),
 ];
 
 fn main() -> ExitCode {
@@ -99,13 +101,13 @@ fn all_chapters(slow: Duration, svg_dir: Option<&Path>) -> Result<(), String> {
         slow.as_secs_f64()
     );
     let mut table = Vec::new();
-    for chapter in CHAPTERS {
+    for (chapter, options) in CHAPTERS {
         let bin = dir.join(chapter);
         if !bin.exists() {
             println!("skipped {chapter}: no release binary (run `cargo build --release` first)\n");
             continue;
         }
-        let (exchanges, log) = run_chapter(&bin, slow)?;
+        let (exchanges, log) = run_chapter(&bin, options, slow)?;
         let rows = timeline::join(&exchanges, &log);
         println!("{}", term::timeline(chapter, &rows, colour));
         if let Some(dir) = svg_dir {
@@ -134,10 +136,12 @@ fn all_chapters(slow: Duration, svg_dir: Option<&Path>) -> Result<(), String> {
 /// Runs the scenario against a fresh server and returns its whole log.
 fn run_chapter(
     bin: &Path,
+    options: &[&str],
     slow: Duration,
 ) -> Result<(Vec<lesson_demo::Exchange>, Vec<String>), String> {
     let mut child = Command::new(bin)
         .args(["--port", "0"])
+        .args(options)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -29,7 +29,7 @@ macro_rules! hardening_suite {
             expect_100_continue_is_answered_at_once,
             out_of_range_timeouts_are_refused_at_start_up,
             preconnect_is_not_an_error,
-            
+
             file_system_errors_are_500_with_the_cause,
             unreadable_file_is_403_with_an_honest_message,
             host_must_be_single_and_valid,
