@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::robustness::site_with_big_file;
+use crate::robustness::path_arg;
 use crate::suite::TempDir;
 use crate::{Server, parse_reply, request, static_file};
 
@@ -45,10 +45,6 @@ macro_rules! hardening_suite {
 
 /// The chapter's log line for a failed request, in every chapter.
 const ERROR_LINE: &str = "リクエストの処理中にエラーが発生しました";
-
-fn path_arg(dir: &TempDir) -> &str {
-    dir.path().to_str().expect("UTF-8 temp path")
-}
 
 /// Reads until the server closes, failing the test on a reset or a timeout.
 fn read_all(stream: &mut TcpStream, what: &str) -> Vec<u8> {

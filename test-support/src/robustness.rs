@@ -23,7 +23,8 @@ pub fn site_with_big_file(mib: usize) -> TempDir {
     dir
 }
 
-fn path_arg(dir: &TempDir) -> &str {
+/// A temporary directory as a command-line argument.
+pub(crate) fn path_arg(dir: &TempDir) -> &str {
     dir.path().to_str().expect("UTF-8 temp path")
 }
 
