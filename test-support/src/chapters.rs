@@ -13,6 +13,12 @@ use crate::{Server, static_file};
 pub fn logs_like_the_book(bin: &str, main_lines: &[&str], worker_lines: &[&str]) {
     let mut server = Server::start(bin, &[]);
     assert_eq!(server.get("/index.html").status, 200);
+    if !worker_lines.is_empty() {
+        // The client has its response (the server half-closed) before the
+        // worker logs its close line; wait for it, so that the two workers'
+        // lines cannot interleave.
+        server.wait_for_log("通信を終了します", Duration::from_secs(5));
+    }
     assert_eq!(server.exchange(b"garbage\r\n\r\n").status, 400);
     server.signal("INT");
     let status = server
