@@ -7,6 +7,7 @@ pub mod chapters;
 pub mod docs;
 pub mod hardening;
 pub mod robustness;
+pub mod scaling;
 pub mod startup;
 pub mod suite;
 pub mod timeline;

@@ -5,6 +5,8 @@
 //! with the part of the previous `main.rs` that its functions came from, so a
 //! moved function reads as unchanged context, not as deleted and re-added.
 
+pub mod exercise;
+
 use std::fmt::Write as _;
 use std::fs;
 use std::io;

@@ -7,6 +7,9 @@ use xtask::{STEPS, changed_lines, render, repo_root};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("exercise") {
+        return xtask::exercise::main(&args[1..]);
+    }
     let check = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["diffs"] => false,
         ["diffs", "--check"] => true,

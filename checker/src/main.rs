@@ -1,0 +1,3 @@
+//! Placeholder until the checker lands.
+
+fn main() {}
