@@ -8,9 +8,10 @@ pub mod chart;
 pub mod svg;
 pub mod term;
 pub mod timeline;
+pub mod two_clients;
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -111,7 +112,8 @@ pub fn scenario(addr: SocketAddr, path: &str, slow: Duration) -> Result<Vec<Exch
     })
 }
 
-fn connect(addr: SocketAddr) -> Result<TcpStream, String> {
+/// Connects with a 30-second read timeout, so no client here waits forever.
+pub fn connect(addr: SocketAddr) -> Result<TcpStream, String> {
     let stream = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -120,7 +122,7 @@ fn connect(addr: SocketAddr) -> Result<TcpStream, String> {
 }
 
 /// Reads the whole response (the servers close after it) and returns its status.
-fn read_status(stream: &mut TcpStream) -> Result<u16, String> {
+pub fn read_status(stream: &mut TcpStream) -> Result<u16, String> {
     let mut response = Vec::new();
     stream
         .read_to_end(&mut response)
@@ -150,3 +152,18 @@ pub fn summary(exchanges: &[Exchange]) -> (f64, f64) {
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
+
+/// `http://HOST:PORT/PATH` → the first address HOST resolves to, and PATH.
+pub fn parse_url(url: &str) -> Result<(SocketAddr, String), String> {
+    let rest = url.strip_prefix("http://").ok_or("only http:// URLs")?;
+    let (host_port, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let addr = host_port
+        .to_socket_addrs()
+        .map_err(|e| format!("{host_port}: {e}"))?
+        .next()
+        .ok_or("no address")?;
+    Ok((addr, path))
+}
+

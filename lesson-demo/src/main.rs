@@ -9,16 +9,17 @@
 //!
 //!     lesson-demo http://127.0.0.1:8080/index.html [--slow SECS]
 //!     lesson-demo --all [--slow SECS] [--svg DIR]   # starts each chapter (release build)
+//!     lesson-demo two-clients [URL] [--hold SECS]    # the book's two-client experiment
 
 use std::io::{BufRead, BufReader, IsTerminal};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lesson_demo::timeline::{self, serving_threads};
-use lesson_demo::{FAST, ms, scenario, summary, svg, term};
+use lesson_demo::{FAST, ms, parse_url, scenario, summary, svg, term};
 
 /// Each chapter with its options. The pool gets fewer workers than there are
 /// requests, so the picture shows threads being reused.
@@ -31,6 +32,9 @@ const CHAPTERS: [(&str, &[&str]); 4] = [
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("two-clients") {
+        return lesson_demo::two_clients::main(&args[1..]);
+    }
     let value = |flag: &str| {
         let at = args.iter().position(|a| a == flag)?;
         Some(args.get(at + 1).cloned().unwrap_or_default())
@@ -64,7 +68,8 @@ fn main() -> ExitCode {
 fn usage(problem: &str) -> ExitCode {
     eprintln!(
         "{problem}\nusage: lesson-demo http://HOST:PORT/PATH [--slow SECS]\n       \
-         lesson-demo --all [--slow SECS] [--svg DIR]"
+         lesson-demo --all [--slow SECS] [--svg DIR]\n       \
+         lesson-demo two-clients [URL] [--hold SECS] [--lang ja|en]"
     );
     ExitCode::from(2)
 }
@@ -102,7 +107,7 @@ fn all_chapters(slow: Duration, svg_dir: Option<&Path>) -> Result<(), String> {
     );
     let mut table = Vec::new();
     for (chapter, options) in CHAPTERS {
-        let bin = dir.join(chapter);
+        let bin = dir.join(format!("{chapter}{}", std::env::consts::EXE_SUFFIX));
         if !bin.exists() {
             println!("skipped {chapter}: no release binary (run `cargo build --release` first)\n");
             continue;
@@ -172,6 +177,17 @@ fn footer(dir: &Path) -> String {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 86_400);
     let cores = thread::available_parallelism().map_or(0, |n| n.get());
+    let (cpu, os) = machine();
+    format!(
+        "cargo run --release -p lesson-demo -- --all --svg {} · {} · {cpu}, {cores} cores, {os}",
+        dir.display(),
+        date(days)
+    )
+}
+
+/// The processor's model and the kernel, for the footer (Linux: from /proc).
+#[cfg(target_os = "linux")]
+fn machine() -> (String, String) {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
@@ -182,11 +198,14 @@ fn footer(dir: &Path) -> String {
     let os = std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map(|r| format!("Linux {}", r.trim()))
         .unwrap_or_else(|_| std::env::consts::OS.to_owned());
-    format!(
-        "cargo run --release -p lesson-demo -- --all --svg {} · {} · {cpu}, {cores} cores, {os}",
-        dir.display(),
-        date(days)
-    )
+    (cpu, os)
+}
+
+/// The processor's architecture and the OS, for the footer (no /proc here).
+#[cfg(not(target_os = "linux"))]
+fn machine() -> (String, String) {
+    let consts = (std::env::consts::ARCH, std::env::consts::OS);
+    (consts.0.to_owned(), consts.1.to_owned())
 }
 
 /// The UTC date `days` days after 1970-01-01, as YYYY-MM-DD (the proleptic
@@ -202,19 +221,6 @@ fn date(days: u64) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}")
-}
-
-fn parse_url(url: &str) -> Result<(SocketAddr, String), String> {
-    let rest = url.strip_prefix("http://").ok_or("only http:// URLs")?;
-    let (host_port, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
-    let addr = host_port
-        .to_socket_addrs()
-        .map_err(|e| format!("{host_port}: {e}"))?
-        .next()
-        .ok_or("no address")?;
-    Ok((addr, path))
 }
 
 #[cfg(test)]

@@ -1,0 +1,277 @@
+//! `lesson-demo two-clients`: the book's two-client experiment as one command
+//! that is the same on Linux, macOS and Windows.
+//!
+//! Client A connects and sends nothing for a while (the book's slow request);
+//! meanwhile client B asks for the page. A server that answers one client at
+//! a time makes B wait for A; a threaded one answers B at once. Each event is
+//! printed the moment it happens, so the reader sees B's answer arrive at
+//! once or only after A.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::{connect, ms, parse_url, read_status};
+
+/// The address the book's server listens on.
+const DEFAULT_URL: &str = "http://127.0.0.1:8080/index.html";
+
+/// The servers' default read timeout is 5 s: A must send before it runs out.
+const DEFAULT_HOLD: Duration = Duration::from_secs(3);
+
+const USAGE: &str = "usage: lesson-demo two-clients [URL] [--hold SECS] [--lang ja|en]
+  URL          default http://127.0.0.1:8080/index.html (start a chapter first)
+  --hold SECS  how long client A stays silent, default 3 (keep it below the
+               server's --read-timeout, 5 s by default)
+  --lang       language of the report; default from LANG (ja when it starts with \"ja\")";
+
+/// Runs the experiment; `args` are what follows `two-clients`.
+pub fn main(args: &[String]) -> ExitCode {
+    let options = match Options::parse(args) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(problem) => {
+            eprintln!("error: {problem}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+struct Options {
+    url: String,
+    addr: SocketAddr,
+    path: String,
+    hold: Duration,
+    ja: bool,
+}
+
+impl Options {
+    /// `Ok(None)` for `--help`.
+    fn parse(args: &[String]) -> Result<Option<Options>, String> {
+        let mut url = DEFAULT_URL.to_owned();
+        let mut hold = DEFAULT_HOLD;
+        let mut ja = std::env::var("LANG").is_ok_and(|lang| lang.starts_with("ja"));
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "-h" | "--help" => return Ok(None),
+                "--hold" => {
+                    let secs = args.next().and_then(|s| s.parse::<f64>().ok());
+                    hold = match secs {
+                        Some(secs) if secs > 0.0 && secs <= 60.0 => Duration::from_secs_f64(secs),
+                        _ => return Err("--hold takes seconds, above 0 and at most 60".into()),
+                    };
+                }
+                "--lang" => {
+                    ja = match args.next().map(String::as_str) {
+                        Some("ja") => true,
+                        Some("en") => false,
+                        _ => return Err("--lang takes ja or en".into()),
+                    }
+                }
+                other if other.starts_with("http://") => other.clone_into(&mut url),
+                other => return Err(format!("unexpected argument '{other}'")),
+            }
+        }
+        let (addr, path) = parse_url(&url)?;
+        Ok(Some(Options {
+            url,
+            addr,
+            path,
+            hold,
+            ja,
+        }))
+    }
+}
+
+/// What happened, in the order it happened.
+enum Event {
+    AConnected,
+    BSent,
+    BAnswered(u16),
+    ASent,
+    AAnswered(u16),
+}
+
+/// What the experiment showed.
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome {
+    /// B was answered before A sent its request: the server serves clients
+    /// in parallel.
+    pub b_answered_while_a_silent: bool,
+    /// When B's answer arrived, counted from A's connection.
+    pub b_answered_at: Duration,
+}
+
+fn run(options: &Options) -> Result<(), String> {
+    println!("{}", header(options));
+    let (addr, path, hold, ja) = (options.addr, &options.path, options.hold, options.ja);
+    let outcome =
+        experiment(addr, path, hold, ja, &mut |line| println!("{line}")).map_err(|err| {
+            // `connect` errors start so; the first one means nothing listens.
+            if err.starts_with("connect ") {
+                nothing_listening(err, options)
+            } else {
+                err
+            }
+        })?;
+    println!("{}", verdict(outcome, ja));
+    Ok(())
+}
+
+/// A connects and stays silent for `hold`; B asks for `path` meanwhile.
+/// Each event goes to `print` as a line the moment it happens.
+pub fn experiment(
+    addr: SocketAddr,
+    path: &str,
+    hold: Duration,
+    ja: bool,
+    print: &mut dyn FnMut(String),
+) -> Result<Outcome, String> {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let mut a = connect(addr)?;
+    let zero = Instant::now();
+    let (events, arrived) = mpsc::channel();
+    let a_events = events.clone();
+    let a_request = request.clone();
+    // Each event is stamped where it happens; the main thread only prints.
+    let a_client = thread::spawn(move || -> Result<(), String> {
+        let _ = a_events.send((Event::AConnected, zero.elapsed()));
+        thread::sleep(hold); // the book's slow request: connected, nothing sent yet
+        a.write_all(a_request.as_bytes())
+            .map_err(|e| format!("A: {e}"))?;
+        let _ = a_events.send((Event::ASent, zero.elapsed()));
+        let status = read_status(&mut a).map_err(|e| format!("A: {e}"))?;
+        let _ = a_events.send((Event::AAnswered(status), zero.elapsed()));
+        Ok(())
+    });
+    // Let A's connection be first in the server's queue.
+    thread::sleep(Duration::from_millis(100));
+    let b_client = thread::spawn(move || -> Result<(), String> {
+        let mut b = connect(addr)?;
+        b.write_all(request.as_bytes())
+            .map_err(|e| format!("B: {e}"))?;
+        let _ = events.send((Event::BSent, zero.elapsed()));
+        let status = read_status(&mut b).map_err(|e| format!("B: {e}"))?;
+        let _ = events.send((Event::BAnswered(status), zero.elapsed()));
+        Ok(())
+    });
+
+    // Whether A had sent its request yet: a server that answers B before
+    // that serves clients in parallel; one that answers one client at a
+    // time cannot answer B until it has finished with A.
+    let mut a_sent = false;
+    let mut b_answered = None;
+    // The loop ends when both clients have finished (or failed) and dropped
+    // their senders.
+    for (event, at) in arrived {
+        let line = match event {
+            Event::AConnected if ja => {
+                format!("A が接続しました。{} 秒間なにも送りません", secs(hold))
+            }
+            Event::AConnected => format!("A connected; it sends nothing for {} s", secs(hold)),
+            Event::BSent if ja => format!("B が接続して GET {path} を送りました"),
+            Event::BSent => format!("B connected and sent GET {path}"),
+            Event::BAnswered(status) => {
+                b_answered = Some((a_sent, at));
+                match (ja, a_sent) {
+                    (true, false) => {
+                        format!("B に {status} が返りました（A はまだ何も送っていません）")
+                    }
+                    (true, true) => {
+                        format!("B に {status} が返りました（A がリクエストを送ったあと）")
+                    }
+                    (false, false) => format!("B got {status}, while A had still sent nothing"),
+                    (false, true) => format!("B got {status}, only after A sent its request"),
+                }
+            }
+            Event::ASent => {
+                a_sent = true;
+                if ja {
+                    format!("A が GET {path} を送りました")
+                } else {
+                    format!("A sent GET {path}")
+                }
+            }
+            Event::AAnswered(status) => {
+                if ja {
+                    format!("A に {status} が返りました")
+                } else {
+                    format!("A got {status}")
+                }
+            }
+        };
+        print(format!("{:>9.1} ms  {line}", ms(at)));
+    }
+    let a_result = a_client.join().map_err(|_| "client A panicked")?;
+    let b_result = b_client.join().map_err(|_| "client B panicked")?;
+    a_result.and(b_result)?;
+    let (a_sent_first, at) = b_answered.ok_or("B got no answer")?;
+    Ok(Outcome {
+        b_answered_while_a_silent: !a_sent_first,
+        b_answered_at: at,
+    })
+}
+
+fn header(options: &Options) -> String {
+    let hold = secs(options.hold);
+    if options.ja {
+        format!(
+            "2 つのクライアントで {} を取得します（A は {hold} 秒間リクエストを送りません）",
+            options.url
+        )
+    } else {
+        format!(
+            "two clients for {} (A holds its request for {hold} s)",
+            options.url
+        )
+    }
+}
+
+/// The lesson in one line: was B answered while A was still silent?
+fn verdict(outcome: Outcome, ja: bool) -> String {
+    let at = outcome.b_answered_at;
+    match (outcome.b_answered_while_a_silent, ja) {
+        (true, true) => {
+            "→ 並列に処理しています：A が黙っている間に B は応答を受け取りました。".to_owned()
+        }
+        (true, false) => "→ parallel: B was answered while A was still silent.".to_owned(),
+        (false, true) => format!(
+            "→ 1 クライアントずつ処理しています：B の応答は A のあと、{} 秒後でした。",
+            secs(at)
+        ),
+        (false, false) => format!(
+            "→ one at a time: B was answered only after A, {} s in.",
+            secs(at)
+        ),
+    }
+}
+
+fn nothing_listening(err: String, options: &Options) -> String {
+    if options.ja {
+        format!(
+            "{err} — サーバーが起動していません。先に `cargo run -p chapter13-threaded` などで起動してください"
+        )
+    } else {
+        format!(
+            "{err} — is the server running? Start a chapter first, e.g. `cargo run -p chapter13-threaded`"
+        )
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64())
+}
