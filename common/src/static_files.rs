@@ -4,6 +4,12 @@
 //! happily serves `/../../etc/passwd`. Here the target is decoded and checked
 //! segment by segment before any file-system call, and symbolic links under
 //! the root are followed only when they stay inside it.
+//!
+//! The checks are the same on every system, so that a test run on Linux
+//! proves what a reader's Windows or macOS machine does: a name that is
+//! another name for something else on *some* system (a drive, a data stream,
+//! a device, a resource fork, a file whose name loses its trailing dot) is
+//! refused everywhere, even where it would be an ordinary file.
 
 use std::fs::{self, File, Metadata};
 use std::io;
@@ -46,10 +52,10 @@ pub fn resolve(static_root: &Path, target: &str) -> Result<PathBuf, HttpError> {
     // `None` stands for the root itself, a directory: no need to stat it again.
     let mut meta = None;
     for segment in &segments {
-        path.push(segment);
-        // No such name can exist (NAME_MAX, PATH_MAX): not found, without
-        // asking the file system, which would fail with another error.
-        if segment.len() > 255 || path.as_os_str().len() >= 4096 {
+        push_under(static_root, &mut path, segment)?;
+        // No such name can exist on any system: not found, without asking
+        // the file system, which would fail with another error.
+        if name_too_long(segment) || path.as_os_str().len() >= 4096 {
             return Err(HttpError::NotFound);
         }
         meta = Some(checked_metadata(static_root, &path)?);
@@ -81,6 +87,30 @@ pub fn content_type(path: &Path) -> String {
     }
 }
 
+/// Appends `segment` and proves the result is still under `static_root`.
+///
+/// On Windows, pushing `C:x` (a drive without a root) *replaces* the path,
+/// so a segment alone could leave the root; [`check_segment`] already
+/// refuses every `:`, and this catches whatever a future system might add.
+fn push_under(static_root: &Path, path: &mut PathBuf, segment: &str) -> Result<(), HttpError> {
+    path.push(segment);
+    if path.starts_with(static_root) {
+        Ok(())
+    } else {
+        Err(HttpError::BadPath("path leaves the static root"))
+    }
+}
+
+/// True when no system could hold a file of this name.
+///
+/// Linux limits a name to 255 *bytes*; macOS and Windows to 255 characters
+/// (UTF-16 units), so a Japanese name of 86 to 255 characters is legal there
+/// and must not be refused here. A name within 255 characters that the file
+/// system still finds too long is a 404 too ([`fs_error`]).
+fn name_too_long(segment: &str) -> bool {
+    segment.chars().count() > 255
+}
+
 /// The metadata of `path` (following a link), refusing links that leave the root.
 fn checked_metadata(static_root: &Path, path: &Path) -> Result<Metadata, HttpError> {
     let meta = fs::symlink_metadata(path).map_err(fs_error)?;
@@ -98,11 +128,33 @@ fn checked_metadata(static_root: &Path, path: &Path) -> Result<Metadata, HttpErr
 /// a 403. Anything else (no descriptors left, an I/O error, a loop of links)
 /// is the server's failure, 500, with the cause in the log.
 fn fs_error(err: io::Error) -> HttpError {
+    if name_cannot_exist_here(&err) {
+        return HttpError::NotFound;
+    }
     match err.kind() {
         io::ErrorKind::NotFound | io::ErrorKind::NotADirectory => HttpError::NotFound,
         io::ErrorKind::PermissionDenied => HttpError::PermissionDenied,
         _ => HttpError::FileSystem(err),
     }
+}
+
+/// The system's own "no file can have this name" errors, which mean not
+/// found: a name too long for this file system (a 100-character Japanese
+/// name is 300 bytes, over Linux's 255), or, on Windows, characters such as
+/// `*` or `?` that no Windows file name can hold. `std` has no stable kind
+/// for these before Rust 1.87 (the workspace supports 1.85), hence the codes.
+fn name_cannot_exist_here(err: &io::Error) -> bool {
+    let codes: &[i32] = if cfg!(windows) {
+        // ERROR_INVALID_NAME, ERROR_FILENAME_EXCED_RANGE.
+        &[123, 206]
+    } else if cfg!(any(target_os = "linux", target_os = "android")) {
+        // ENAMETOOLONG.
+        &[36]
+    } else {
+        // ENAMETOOLONG on macOS and the BSDs.
+        &[63]
+    };
+    err.raw_os_error().is_some_and(|code| codes.contains(&code))
 }
 
 /// Splits a request target into decoded path segments, rejecting anything
@@ -136,10 +188,65 @@ fn decode_target(target: &str) -> Result<Vec<String>, HttpError> {
         match segment {
             "" | "." => {}
             ".." => return Err(HttpError::BadPath("'..' in path")),
-            _ => segments.push(segment.to_owned()),
+            _ => {
+                check_segment(segment)?;
+                segments.push(segment.to_owned());
+            }
         }
     }
     Ok(segments)
+}
+
+/// Refuses, on every system, a segment that names something other than a
+/// file under the root on some system. These are 400, like `..`: the target
+/// is one no client may send, whether or not such a file could exist here.
+/// (A name no system can hold at all is a 404 instead, see [`resolve`].)
+/// Windows' 8.3 short names (`INDEX~1.HTM`) are not refused: they name only
+/// files in the same directory, which are served under their long names anyway.
+fn check_segment(segment: &str) -> Result<(), HttpError> {
+    if segment.contains(':') {
+        // Windows: `C:` is a drive, `name:stream` an alternate data stream.
+        return Err(HttpError::BadPath("':' in a path segment"));
+    }
+    if segment.ends_with(['.', ' ']) {
+        // Windows drops them: `index.html.` opens `index.html`.
+        return Err(HttpError::BadPath("a name ending in '.' or ' '"));
+    }
+    if segment.eq_ignore_ascii_case("..namedfork") {
+        // macOS: `file/..namedfork/rsrc` is the file's resource fork.
+        return Err(HttpError::BadPath("'..namedfork' in path"));
+    }
+    if is_windows_device_name(segment) {
+        return Err(HttpError::BadPath("a Windows device name"));
+    }
+    Ok(())
+}
+
+/// `CON`, `nul.txt`, `Com1.tar.gz`, `LPT¹`: Windows opens a device for these
+/// in every directory, whatever the extension (everything from the first
+/// dot) and whatever the case; spaces before the dot are ignored too.
+fn is_windows_device_name(segment: &str) -> bool {
+    let stem = segment
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(' ');
+    let upper = stem.to_uppercase();
+    match upper.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" => true,
+        _ => {
+            let port = upper
+                .strip_prefix("COM")
+                .or_else(|| upper.strip_prefix("LPT"));
+            // Windows counts the Latin-1 superscripts ¹ ² ³ as digits here.
+            port.is_some_and(|n| {
+                matches!(
+                    n,
+                    "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"
+                )
+            })
+        }
+    }
 }
 
 /// The path part of a target, still percent-encoded: no query, no fragment.
@@ -168,4 +275,86 @@ fn strip_absolute_form(target: &str) -> &str {
         return target;
     };
     rest.find('/').map_or("/", |slash| &rest[slash..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_segment_that_replaces_the_path_is_caught_after_the_push() {
+        // What `C:` does on Windows, an absolute segment does everywhere.
+        let root = Path::new("/srv/static");
+        let mut path = root.join("sub");
+        let escaped = if cfg!(windows) { "D:\\x" } else { "/etc" };
+        let result = push_under(root, &mut path, escaped);
+        assert!(matches!(result, Err(HttpError::BadPath(_))), "{result:?}");
+        let mut path = root.to_path_buf();
+        assert!(push_under(root, &mut path, "index.html").is_ok());
+    }
+
+    #[test]
+    fn names_are_measured_in_characters() {
+        // 255 characters are legal on macOS and Windows, 765 bytes or not.
+        assert!(!name_too_long(&"あ".repeat(255)));
+        assert!(!name_too_long(&"あ".repeat(100)));
+        assert!(!name_too_long(&"a".repeat(255)));
+        assert!(name_too_long(&"あ".repeat(256)));
+        assert!(name_too_long(&"a".repeat(256)));
+    }
+
+    #[test]
+    fn device_names_in_any_case_and_with_any_extension() {
+        for name in [
+            "CON",
+            "con",
+            "Prn",
+            "aux",
+            "NUL",
+            "nul.txt",
+            "NUL.tar.gz",
+            "com1",
+            "COM9",
+            "com1.tar.gz",
+            "LPT1",
+            "lpt9.log",
+            "COM¹",
+            "lpt³.txt",
+            "nul .txt",
+            "aux.",
+        ] {
+            assert!(is_windows_device_name(name), "{name}");
+        }
+        for name in [
+            "CONS",
+            "console.txt",
+            "icon",
+            "null",
+            "com",
+            "COM0",
+            "COM10",
+            "lpt",
+            "LPT10",
+            "COM⁴",
+            "a.nul",
+            "index.html",
+            "con-fig",
+            ".con",
+        ] {
+            assert!(!is_windows_device_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_systems_name_errors_mean_not_found() {
+        let code = if cfg!(windows) {
+            123
+        } else if cfg!(target_os = "linux") {
+            36
+        } else {
+            63
+        };
+        let err = io::Error::from_raw_os_error(code);
+        assert!(matches!(fs_error(err), HttpError::NotFound));
+    }
 }

@@ -20,6 +20,12 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+/// Says on standard error that a test did not run on this system, and why,
+/// as `SKIP name: why`: nothing passes silently.
+pub fn skip(name: &str, why: &str) {
+    eprintln!("SKIP {name}: {why}");
+}
+
 /// The workspace's `static/`.
 pub fn static_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../static")

@@ -17,6 +17,7 @@ macro_rules! http_suite {
             serves_static_files_byte_exact, root_serves_index_html, missing_file_gets_html_404,
             head_sends_headers_only, garbage_gets_400_then_serves, post_gets_405_then_serves,
             traversal_never_leaves_static, symlink_out_of_static_is_refused,
+            other_systems_aliases_are_refused_everywhere,
             request_sent_one_byte_at_a_time, request_longer_than_4096_bytes,
             oversized_head_gets_431, http11_without_host_gets_400, body_with_a_get_does_not_spoil_the_reply);
     };
@@ -115,11 +116,38 @@ pub fn post_gets_405_then_serves(bin: &str) {
 }
 
 /// Targets that would reach the workspace's Cargo.toml (a real file right
-/// outside `static/`) never return it.
+/// outside `static/`) never return it; nor does `/C:/Cargo.toml`, which on
+/// Windows would name the Cargo.toml in the server's current directory.
 pub fn traversal_never_leaves_static(bin: &str) {
     let outside = std::fs::read_to_string(static_dir().join("../Cargo.toml")).expect("Cargo.toml");
     assert!(outside.contains("[workspace]"));
     let server = Server::start(bin, &[]);
+    for target in [
+        "/C:/Cargo.toml",
+        "/C%3A/Cargo.toml",
+        "/c%3a%2fCargo.toml",
+        "/C:Cargo.toml",
+        "/D:/x",
+        "/C:/Windows/win.ini",
+        "/index.html::$DATA",
+        "/index.html%3A%3A%24DATA",
+        "/index.html:Zone.Identifier",
+        "/index.html/..namedfork/rsrc",
+        "/CON",
+        "/aux.html",
+        "/nul",
+        "/index.html.",
+        "/index.html%2e",
+        "/index.html%20",
+    ] {
+        let reply = server.get(target);
+        let body = String::from_utf8_lossy(&reply.body);
+        assert_eq!(reply.status, 400, "{target}");
+        assert!(
+            !body.contains("[workspace]") && !body.contains("[package]"),
+            "{target} leaked a Cargo.toml"
+        );
+    }
     for target in [
         "/../Cargo.toml",
         "/%2e%2e/Cargo.toml",
@@ -141,7 +169,55 @@ pub fn traversal_never_leaves_static(bin: &str) {
     }
 }
 
+/// Names that Linux allows but that are a drive or a data stream (`C:`,
+/// `a:b`), a device (`nul.txt`) or another file (`index.html.`) on Windows,
+/// or a resource fork on macOS: refused with 400 on every system, here where
+/// they really are files too.
+pub fn other_systems_aliases_are_refused_everywhere(bin: &str) {
+    let site = TempDir::new();
+    let dir = site.path();
+    std::fs::write(dir.join("index.html"), "home").expect("write index.html");
+    // None of these can be created on Windows: there only the requests are tried.
+    if cfg!(not(windows)) {
+        std::fs::create_dir(dir.join("C:")).expect("mkdir C:");
+        std::fs::write(dir.join("C:/secret.txt"), "secret").expect("write C:/secret.txt");
+        std::fs::write(dir.join("nul.txt"), "secret").expect("write nul.txt");
+        std::fs::write(dir.join("index.html."), "secret").expect("write index.html.");
+        std::fs::write(dir.join("a:b.txt"), "secret").expect("write a:b.txt");
+        std::fs::create_dir(dir.join("..namedfork")).expect("mkdir ..namedfork");
+        std::fs::write(dir.join("..namedfork/rsrc"), "secret").expect("write rsrc");
+    }
+    let site_arg = dir.to_str().expect("UTF-8 temp path");
+    let server = Server::start(bin, &["--static-dir", site_arg]);
+    for target in [
+        "/C:/secret.txt",
+        "/C%3A/secret.txt",
+        "/nul.txt",
+        "/NUL.txt",
+        "/index.html.",
+        "/index.html%2E",
+        "/a:b.txt",
+        "/..namedfork/rsrc",
+    ] {
+        let reply = server.get(target);
+        assert_eq!(reply.status, 400, "{target}");
+        assert!(!String::from_utf8_lossy(&reply.body).contains("secret"));
+    }
+    assert_eq!(server.get("/index.html").body, b"home");
+}
+
+/// Where symbolic links cannot be tested: Windows makes them only in
+/// Developer Mode or as an administrator.
+#[cfg(not(unix))]
+pub fn symlink_out_of_static_is_refused(_bin: &str) {
+    crate::skip(
+        "symlink_out_of_static_is_refused",
+        "symbolic links need Developer Mode on Windows; Linux and macOS run this test",
+    );
+}
+
 /// A link inside the static root that points outside it is refused (403).
+#[cfg(unix)]
 pub fn symlink_out_of_static_is_refused(bin: &str) {
     let root = TempDir::new();
     let secret = root.path().join("secret.txt");
@@ -149,9 +225,10 @@ pub fn symlink_out_of_static_is_refused(bin: &str) {
     let site = root.path().join("site");
     std::fs::create_dir(&site).expect("mkdir site");
     std::fs::write(site.join("ok.txt"), "fine").expect("write ok.txt");
-    std::os::unix::fs::symlink(&secret, site.join("leak.txt")).expect("symlink");
-    std::os::unix::fs::symlink(root.path(), site.join("up")).expect("symlink");
-    std::os::unix::fs::symlink(site.join("ok.txt"), site.join("alias.txt")).expect("symlink");
+    use std::os::unix::fs::symlink;
+    symlink(&secret, site.join("leak.txt")).expect("symlink");
+    symlink(root.path(), site.join("up")).expect("symlink");
+    symlink(site.join("ok.txt"), site.join("alias.txt")).expect("symlink");
     let site_arg = site.to_str().expect("UTF-8 temp path");
     let server = Server::start(bin, &["--static-dir", site_arg]);
     assert_eq!(server.get("/ok.txt").body, b"fine");
