@@ -1,11 +1,16 @@
-//! Repository chores. Today one: the chapter diffs in `diffs/`, generated
-//! from the chapter crates so they can never be edited by hand or drift.
+//! Repository chores: the chapter diffs in `diffs/`, generated from the
+//! chapter crates so they can never be edited by hand or drift, and the same
+//! changes side by side ([`side_by_side`]), or the book's Python beside the
+//! Rust ([`book`]).
 //!
 //! A file that a step adds (the threaded chapter's `worker.rs`) is compared
 //! with the part of the previous `main.rs` that its functions came from, so a
 //! moved function reads as unchanged context, not as deleted and re-added.
 
+pub mod book;
 pub mod exercise;
+pub mod side_by_side;
+pub mod width;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -55,22 +60,52 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The unified diff of `step`, read from the crates under `root`.
-pub fn render(root: &Path, step: Step) -> io::Result<String> {
+/// One file pair of a step, as both renderings show it: the old text (a whole
+/// file, or the part of one that a new file's functions came from), the new
+/// text, and notes on functions that moved between files.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Lines that explain a move, printed before the comparison.
+    pub notes: Vec<String>,
+    /// The old file's path relative to the root, or `/dev/null`.
+    pub old_label: String,
+    /// The new file's path relative to the root, or `/dev/null`.
+    pub new_label: String,
+    /// The old text compared (empty for an added file).
+    pub old: String,
+    /// The new text compared (empty for a removed file).
+    pub new: String,
+    /// Line number (0-based) in the old file where `old` starts.
+    pub old_offset: usize,
+    /// Show every line as context: the reader should see each moved line.
+    pub whole: bool,
+}
+
+/// What changed in `step`: its file pairs in file-name order, with moved
+/// functions compared where they went. Both `render` and the side-by-side
+/// view are drawn from this.
+pub fn sections(root: &Path, step: Step) -> io::Result<Vec<Section>> {
     let old_main_path = format!("{}/src/main.rs", step.old);
     let old_main = fs::read_to_string(root.join(&old_main_path))?;
-    let mut out = format!(
-        "# {} -> {}: generated from the crates by `cargo xtask diffs`; do not edit.\n",
-        step.old, step.new
-    );
+    let mut found = Vec::new();
     for name in source_files(root, step)? {
         let old_path = format!("{}/src/{name}", step.old);
         let new_path = format!("{}/src/{name}", step.new);
         let old = read_if_exists(&root.join(&old_path))?;
         let new = read_if_exists(&root.join(&new_path))?;
+        let section = |notes, old_label: &str, new_label: &str, old, new| Section {
+            notes,
+            old_label: old_label.to_owned(),
+            new_label: new_label.to_owned(),
+            old,
+            new,
+            old_offset: 0,
+            whole: false,
+        };
         match (old, new) {
             (Some(old), Some(new)) => {
                 let mut old = old;
+                let mut notes = Vec::new();
                 for (file, names) in moved_away(&old, &new, root, step)? {
                     // Functions that move to a new file at the end of this one
                     // are shown once, as context in that file, not also here as
@@ -95,50 +130,86 @@ pub fn render(root: &Path, step: Step) -> io::Result<String> {
                         }
                         None => " (below)".to_owned(),
                     };
-                    writeln!(
-                        out,
-                        "# {old_path}: {} move unchanged to {file}{shown}.",
+                    notes.push(format!(
+                        "{old_path}: {} move unchanged to {file}{shown}.",
                         names.join(", ")
-                    )
-                    .ok();
+                    ));
                 }
-                out += &unified(&old_path, &new_path, &old, &new, 0);
+                found.push(section(notes, &old_path, &new_path, old, new));
             }
             (None, Some(new)) => {
                 let names = shared_functions(&old_main, &new);
                 match region(&old_main, &names) {
                     Some(lines) => {
-                        writeln!(
-                            out,
-                            "# {new_path} is new; {} come from {old_main_path} lines {}-{} unchanged,\n\
-                             # so it is compared with those lines and they show as context.",
-                            names.join(", "),
-                            lines.start + 1,
-                            lines.end
-                        )
-                        .ok();
+                        let notes = vec![
+                            format!(
+                                "{new_path} is new; {} come from {old_main_path} lines {}-{} unchanged,",
+                                names.join(", "),
+                                lines.start + 1,
+                                lines.end
+                            ),
+                            "so it is compared with those lines and they show as context."
+                                .to_owned(),
+                        ];
                         let part: String = old_main
                             .split_inclusive('\n')
                             .skip(lines.start)
                             .take(lines.len())
                             .collect();
-                        // Whole-file context: the reader sees every moved line.
-                        let context = new.lines().count() + part.lines().count();
-                        out += &unified_with_context(
-                            &old_main_path,
-                            &new_path,
-                            &part,
-                            &new,
-                            lines.start,
-                            context,
-                        );
+                        found.push(Section {
+                            old_offset: lines.start,
+                            whole: true,
+                            ..section(notes, &old_main_path, &new_path, part, new)
+                        });
                     }
-                    None => out += &unified("/dev/null", &new_path, "", &new, 0),
+                    None => found.push(section(
+                        Vec::new(),
+                        "/dev/null",
+                        &new_path,
+                        String::new(),
+                        new,
+                    )),
                 }
             }
-            (Some(old), None) => out += &unified(&old_path, "/dev/null", &old, "", 0),
+            (Some(old), None) => {
+                found.push(section(
+                    Vec::new(),
+                    &old_path,
+                    "/dev/null",
+                    old,
+                    String::new(),
+                ));
+            }
             (None, None) => {}
         }
+    }
+    Ok(found)
+}
+
+/// The unified diff of `step`, read from the crates under `root`.
+pub fn render(root: &Path, step: Step) -> io::Result<String> {
+    let mut out = format!(
+        "# {} -> {}: generated from the crates by `cargo xtask diffs`; do not edit.\n",
+        step.old, step.new
+    );
+    for section in sections(root, step)? {
+        for note in &section.notes {
+            writeln!(out, "# {note}").ok();
+        }
+        // Whole-file context: the reader sees every moved line.
+        let context = if section.whole {
+            section.new.lines().count() + section.old.lines().count()
+        } else {
+            CONTEXT
+        };
+        out += &unified_with_context(
+            &section.old_label,
+            &section.new_label,
+            &section.old,
+            &section.new,
+            section.old_offset,
+            context,
+        );
     }
     Ok(out)
 }
@@ -156,12 +227,35 @@ pub fn changed_lines(diff: &str) -> (usize, usize) {
 
 /// The top-level functions of a Rust file, each with its doc comment, as line ranges.
 pub fn functions(source: &str) -> Vec<(String, Range<usize>)> {
+    fn_items(source)
+        .into_iter()
+        .filter(|item| item.indent == 0)
+        .map(|item| (item.name, item.lines))
+        .collect()
+}
+
+/// A Rust function found by its layout (rustfmt's): top level or in an `impl`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FnItem {
+    /// The function's name.
+    pub name: String,
+    /// Spaces before `fn`: 0 at the top level, 4 in an `impl` block.
+    pub indent: usize,
+    /// Its lines (0-based, end exclusive), doc comment and attributes included.
+    pub lines: Range<usize>,
+}
+
+/// Every function of a Rust file formatted by rustfmt. Reading the layout
+/// rather than parsing keeps this small; the chapters are all rustfmt'ed.
+pub fn fn_items(source: &str) -> Vec<FnItem> {
     let lines: Vec<&str> = source.lines().collect();
     let mut found = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        let Some(rest) = line
-            .strip_prefix("pub fn ")
-            .or_else(|| line.strip_prefix("fn "))
+        let body = line.trim_start_matches(' ');
+        let indent = line.len() - body.len();
+        let Some(rest) = ["pub fn ", "pub(crate) fn ", "fn "]
+            .iter()
+            .find_map(|prefix| body.strip_prefix(prefix))
         else {
             continue;
         };
@@ -169,20 +263,26 @@ pub fn functions(source: &str) -> Vec<(String, Range<usize>)> {
             .chars()
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect();
+        let pad = &line[..indent];
         let mut start = i;
-        while start > 0
-            && (lines[start - 1].starts_with("///") || lines[start - 1].starts_with("#["))
-        {
+        while start > 0 && {
+            let above = lines[start - 1].strip_prefix(pad).unwrap_or("");
+            above.starts_with("///") || above.starts_with("#[")
+        } {
             start -= 1;
         }
         let Some(end) = lines[i..]
             .iter()
-            .position(|l| *l == "}")
+            .position(|l| l.strip_prefix(pad) == Some("}"))
             .map(|at| i + at + 1)
         else {
             continue;
         };
-        found.push((name, start..end));
+        found.push(FnItem {
+            name,
+            indent,
+            lines: start..end,
+        });
     }
     found
 }

@@ -1,4 +1,5 @@
 //! `cargo xtask diffs` writes `diffs/`; `cargo xtask diffs --check` only compares.
+//! `cargo xtask side-by-side ...` shows chapters, or the book, in two columns.
 
 use std::fs;
 use std::process::ExitCode;
@@ -10,11 +11,14 @@ fn main() -> ExitCode {
     if args.first().map(String::as_str) == Some("exercise") {
         return xtask::exercise::main(&args[1..]);
     }
+    if args.first().map(String::as_str) == Some("side-by-side") {
+        return xtask::side_by_side::main(&args[1..]);
+    }
     let check = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["diffs"] => false,
         ["diffs", "--check"] => true,
         _ => {
-            eprintln!("usage: cargo xtask diffs [--check]");
+            eprintln!("usage: cargo xtask diffs [--check] | cargo xtask side-by-side --help");
             return ExitCode::from(2);
         }
     };

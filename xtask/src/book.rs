@@ -1,0 +1,470 @@
+//! `cargo xtask side-by-side --book PATH CRATE`: the book's Python, read from
+//! the reader's own clone at run time, beside this workspace's Rust, paired
+//! function by function by the book's names.
+//!
+//! Python is split by indentation (`def`, `class`, `if __name__ ...` lines);
+//! that is all a side-by-side view needs, and the book's files are plain.
+//! Inside a pair, the rows are aligned on the log lines both print, since the
+//! Rust mirrors the book's Japanese log text exactly.
+
+use std::fs;
+use std::io;
+use std::ops::Range;
+use std::path::Path;
+
+use similar::{Algorithm, DiffTag, capture_diff_slices};
+
+use crate::fn_items;
+use crate::side_by_side::{Mark, Page, Row};
+
+/// Where the book's repository lives, for the message when `PATH` is wrong.
+const BOOK_REPO: &str = "https://github.com/bigen1925/introduction-to-web-application-with-python";
+
+/// Each chapter crate and the book's Python files it is the Rust edition of.
+const CHAPTERS: [(&str, &[&str]); 3] = [
+    ("chapter12-sequential", &["codes/chapter12-2/webserver.py"]),
+    ("chapter13-refactor", &["codes/chapter13/webserver.py"]),
+    (
+        "chapter13-threaded",
+        &[
+            "codes/chapter13-2/webserver.py",
+            "codes/chapter13-2/workerthread.py",
+        ],
+    ),
+];
+
+/// The book's helpers whose work `common` does for every chapter: the book's
+/// name, the file and function here, and what to call it in a heading.
+const IN_COMMON: [(&str, &str, &str, &str); 2] = [
+    (
+        "parse_http_request",
+        "common/src/request.rs",
+        "read_request",
+        "common::read_request, which common::receive_request calls",
+    ),
+    (
+        "build_response_header",
+        "common/src/response.rs",
+        "head",
+        "common::Response::head, also used for the error pages",
+    ),
+];
+
+/// Where the work of a function with no partner went, by its name.
+const WENT: [(&str, &str); 2] = [
+    (
+        "__init__",
+        "the `move` closure in serve (main.rs) hands client_socket and address to the thread",
+    ),
+    (
+        "handle_client",
+        "the book inlines it in WorkerThread.run; here worker::run calls it, moved unchanged from chapter13-refactor",
+    ),
+];
+
+/// Why `--book` could not run.
+#[derive(Debug)]
+pub enum Error {
+    /// The reader's input is wrong: print the sentence, exit with status 2.
+    Usage(String),
+    /// The workspace's own sources could not be read.
+    Io(io::Error),
+}
+
+impl From<io::Error> for Error {
+    fn from(err: io::Error) -> Self {
+        Error::Io(err)
+    }
+}
+
+/// A unit of a Python file: a function, a method, or the `__main__` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PyUnit {
+    /// `serve`, `WorkerThread.run`, or `__main__`.
+    pub name: String,
+    /// Its lines (0-based, end exclusive), decorators included.
+    pub lines: Range<usize>,
+}
+
+impl PyUnit {
+    /// The name without its class: what a Rust function would be called.
+    fn short(&self) -> &str {
+        self.name.rsplit('.').next().unwrap_or(&self.name)
+    }
+}
+
+/// The functions, methods and `__main__` block of a Python file.
+pub fn python_units(source: &str) -> Vec<PyUnit> {
+    let lines: Vec<&str> = source.lines().collect();
+    let in_string = inside_strings(&lines);
+    // A line that counts for the layout: code, not blank, not inside a string.
+    let code = |i: usize| !in_string[i] && !lines[i].trim().is_empty();
+    let indent = |i: usize| lines[i].len() - lines[i].trim_start().len();
+    let mut units = Vec::new();
+    // The class being read, and the indentation of its body once seen.
+    let mut class: Option<(String, Option<usize>)> = None;
+    for i in (0..lines.len()).filter(|&i| code(i)) {
+        let text = lines[i].trim_start();
+        let depth = indent(i);
+        match &mut class {
+            Some(_) if depth == 0 => class = None,
+            Some((_, body @ None)) => *body = Some(depth),
+            _ => {}
+        }
+        let name = if let Some(rest) = text.strip_prefix("class ").filter(|_| depth == 0) {
+            class = Some((identifier(rest), None));
+            continue;
+        } else if let Some(rest) = text
+            .strip_prefix("def ")
+            .or(text.strip_prefix("async def "))
+        {
+            match &class {
+                None if depth == 0 => identifier(rest),
+                Some((name, body)) if *body == Some(depth) => {
+                    format!("{name}.{}", identifier(rest))
+                }
+                _ => continue,
+            }
+        } else if depth == 0 && is_main_guard(text) {
+            "__main__".to_owned()
+        } else {
+            continue;
+        };
+        let mut start = i;
+        while start > 0 && lines[start - 1].trim_start().starts_with('@') {
+            start -= 1;
+        }
+        // The unit runs until a code line as far left as its header; a line
+        // that only closes a bracket (a long signature) does not end it.
+        let mut end = (i + 1..lines.len())
+            .find(|&j| {
+                code(j) && indent(j) <= depth && !lines[j].trim_start().starts_with([')', ']', '}'])
+            })
+            .unwrap_or(lines.len());
+        while end > i + 1 && lines[end - 1].trim().is_empty() {
+            end -= 1;
+        }
+        units.push(PyUnit {
+            name,
+            lines: start..end,
+        });
+    }
+    units
+}
+
+/// For each line, whether it starts inside a triple-quoted string (a
+/// docstring's lines may sit further left than the code around them).
+fn inside_strings(lines: &[&str]) -> Vec<bool> {
+    let mut open: Option<&str> = None;
+    let mut inside = Vec::with_capacity(lines.len());
+    for line in lines {
+        inside.push(open.is_some());
+        let mut rest = *line;
+        loop {
+            let next = ["\"\"\"", "'''"]
+                .iter()
+                .filter_map(|q| rest.find(q).map(|at| (at, *q)))
+                .min();
+            let Some((at, quote)) = next else { break };
+            match open {
+                None => open = Some(quote),
+                Some(o) if o == quote => open = None,
+                Some(_) => {}
+            }
+            rest = &rest[at + 3..];
+        }
+    }
+    inside
+}
+
+fn is_main_guard(text: &str) -> bool {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    compact == "if__name__==\"__main__\":" || compact == "if__name__=='__main__':"
+}
+
+fn identifier(text: &str) -> String {
+    text.chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect()
+}
+
+/// A Rust function that can stand beside a Python one.
+struct RustFn {
+    /// File path relative to the repository root.
+    file: String,
+    /// Its name in a heading: `serve`, `worker::run`, `common::Response::head`.
+    shown: String,
+    name: String,
+    lines: Range<usize>,
+}
+
+/// The `.rs` files of `krate`, sorted, with their text.
+fn crate_sources(root: &Path, krate: &str) -> io::Result<Vec<(String, String)>> {
+    let mut names: Vec<String> = fs::read_dir(root.join(krate).join("src"))?
+        .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<io::Result<_>>()?;
+    names.retain(|n| n.ends_with(".rs"));
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let file = format!("{krate}/src/{name}");
+            let text = fs::read_to_string(root.join(&file))?;
+            Ok((file, text))
+        })
+        .collect()
+}
+
+/// The book's chapter beside `krate`, pair by pair, then what has no partner.
+pub fn render(book: &Path, root: &Path, krate: &str, page: &mut Page) -> Result<(), Error> {
+    if krate == "chapter13-threadpool" {
+        return Err(Error::Usage(
+            "The book has no Python for chapter13-threadpool: it is the exercise the book's column \
+             leaves to the reader (ThreadPoolExecutor). Compare it with the threaded chapter \
+             instead: cargo xtask side-by-side chapter13-threaded chapter13-threadpool"
+                .to_owned(),
+        ));
+    }
+    let Some((_, python_files)) = CHAPTERS.iter().find(|(k, _)| *k == krate) else {
+        let known: Vec<&str> = CHAPTERS.iter().map(|(k, _)| *k).collect();
+        return Err(Error::Usage(format!(
+            "The book has no Python for {krate}. --book takes one of: {}.",
+            known.join(", ")
+        )));
+    };
+    let mut python = Vec::new();
+    for file in *python_files {
+        let path = book.join(file);
+        match fs::read(&path) {
+            Ok(bytes) => python.push((*file, String::from_utf8_lossy(&bytes).into_owned())),
+            Err(err) => {
+                return Err(Error::Usage(format!(
+                    "Expected the book's {file} under {} ({err}). --book PATH takes your clone \
+                     of the book's repository; make one with\n    git clone {BOOK_REPO}\n\
+                     and pass the folder it creates.",
+                    book.display()
+                )));
+            }
+        }
+    }
+    let sources = crate_sources(root, krate)?;
+    let mut rust: Vec<RustFn> = Vec::new();
+    for (file, text) in &sources {
+        let module = Path::new(file)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|m| m != "main");
+        for item in fn_items(text).into_iter().filter(|f| f.indent == 0) {
+            let shown = match &module {
+                Some(m) => format!("{m}::{}", item.name),
+                None => item.name.clone(),
+            };
+            rust.push(RustFn {
+                file: file.clone(),
+                shown,
+                name: item.name,
+                lines: item.lines,
+            });
+        }
+    }
+    let mut common_texts = Vec::new();
+    for (_, file, _, _) in IN_COMMON {
+        common_texts.push((file, fs::read_to_string(root.join(file))?));
+    }
+    page.note(&format!(
+        "The book's Python (left, from {}) beside {krate} (right), function by function; \
+         = marks the same log line on both sides, ~ a wrapped line.",
+        book.display()
+    ));
+    let mut used = vec![false; rust.len()];
+    let mut unpaired = Vec::new();
+    for (file, text) in &python {
+        let py_lines: Vec<&str> = text.lines().collect();
+        for unit in python_units(text) {
+            let left: Vec<(usize, &str)> =
+                unit.lines.clone().map(|i| (i + 1, py_lines[i])).collect();
+            let wanted = if unit.name == "__main__" {
+                "main"
+            } else {
+                unit.short()
+            };
+            if let Some(at) = rust.iter().position(|f| f.name == wanted) {
+                used[at] = true;
+                let partner = &rust[at];
+                let rust_text = sources
+                    .iter()
+                    .find(|(f, _)| *f == partner.file)
+                    .map_or("", |(_, t)| t.as_str());
+                let rs_lines: Vec<&str> = rust_text.lines().collect();
+                let right: Vec<(usize, &str)> = partner
+                    .lines
+                    .clone()
+                    .map(|i| (i + 1, rs_lines[i]))
+                    .collect();
+                page.blank();
+                page.heading(&format!(
+                    "{} ({file}) <-> {} ({})",
+                    unit.name, partner.shown, partner.file
+                ));
+                pair_rows(&left, &right, page);
+            } else if let Some((_, common_file, name, shown)) = IN_COMMON
+                .iter()
+                .find(|(book_name, ..)| *book_name == unit.short())
+            {
+                let text = common_texts
+                    .iter()
+                    .find(|(f, _)| f == common_file)
+                    .map_or("", |(_, t)| t.as_str());
+                let rs_lines: Vec<&str> = text.lines().collect();
+                let Some(item) = fn_items(text).into_iter().find(|f| f.name == *name) else {
+                    unpaired.push(format!(
+                        "{file}: {}: {shown} (not found in {common_file})",
+                        unit.name
+                    ));
+                    continue;
+                };
+                let right: Vec<(usize, &str)> = item.lines.map(|i| (i + 1, rs_lines[i])).collect();
+                page.blank();
+                page.heading(&format!(
+                    "{} ({file}) <-> {shown} ({common_file})",
+                    unit.name
+                ));
+                pair_rows(&left, &right, page);
+            } else {
+                let went = WENT.iter().find(|(n, _)| *n == unit.short()).map_or_else(
+                    || format!("no function of this name in {krate} or common"),
+                    |(_, w)| (*w).to_owned(),
+                );
+                unpaired.push(format!("{file}: {}: {went}", unit.name));
+            }
+        }
+    }
+    for (f, _) in rust.iter().zip(&used).filter(|(_, used)| !**used) {
+        let went = WENT.iter().find(|(n, _)| *n == f.name).map_or(
+            "not in the book's code: this edition's addition",
+            |(_, w)| w,
+        );
+        unpaired.push(format!("{}: {}: {went}", f.file, f.shown));
+    }
+    page.blank();
+    page.heading("Without a partner");
+    if unpaired.is_empty() {
+        page.note("none: every function has its partner above");
+    }
+    for line in &unpaired {
+        page.note(line);
+    }
+    Ok(())
+}
+
+/// The text of the log line a source line prints, if any: what lies between
+/// the book's `===` fences, with `{...}` placeholders made alike.
+fn log_key(line: &str) -> Option<String> {
+    let start = line.find("===")?;
+    let end = line.rfind("===")?;
+    if end <= start + 3 {
+        return None;
+    }
+    let mut key = String::new();
+    let mut depth = 0;
+    for c in line[start + 3..end].trim().chars() {
+        match c {
+            '{' => {
+                depth += 1;
+                if depth == 1 {
+                    key.push_str("{}");
+                }
+            }
+            '}' => depth -= 1,
+            _ if depth == 0 => key.push(c),
+            _ => {}
+        }
+    }
+    Some(key)
+}
+
+/// Rows for a Python unit and its Rust partner: the `def` line faces the
+/// `fn` line (doc comments and decorators above them), lines that print the
+/// same log text face each other, and the lines between are top-aligned.
+fn pair_rows(left: &[(usize, &str)], right: &[(usize, &str)], page: &mut Page) {
+    let header = |lines: &[(usize, &str)], above: &[&str]| {
+        lines
+            .iter()
+            .position(|(_, l)| !above.iter().any(|a| l.trim_start().starts_with(a)))
+            .unwrap_or(0)
+    };
+    let mut anchors = vec![(
+        header(left, &["@"]),
+        header(right, &["///", "#["]),
+        Mark::Same,
+    )];
+    let keyed = |lines: &[(usize, &str)], from: usize| -> Vec<(usize, String)> {
+        lines
+            .iter()
+            .enumerate()
+            .skip(from + 1)
+            .filter_map(|(i, (_, l))| log_key(l).map(|k| (i, k)))
+            .collect()
+    };
+    let (lk, rk) = (keyed(left, anchors[0].0), keyed(right, anchors[0].1));
+    let lkeys: Vec<&String> = lk.iter().map(|(_, k)| k).collect();
+    let rkeys: Vec<&String> = rk.iter().map(|(_, k)| k).collect();
+    for op in capture_diff_slices(Algorithm::Myers, &lkeys, &rkeys) {
+        let (tag, o, n) = op.as_tag_tuple();
+        if tag == DiffTag::Equal {
+            anchors.extend(o.zip(n).map(|(a, b)| (lk[a].0, rk[b].0, Mark::Anchor)));
+        }
+    }
+    anchors.push((left.len(), right.len(), Mark::Same));
+    let (mut l, mut r) = (0, 0);
+    for (al, ar, mark) in anchors {
+        for k in 0..(al - l).max(ar - r) {
+            page.row(&Row {
+                left: left.get(l + k).filter(|_| l + k < al).copied(),
+                mark: Mark::Same,
+                right: right.get(r + k).filter(|_| r + k < ar).copied(),
+            });
+        }
+        if al < left.len() && ar < right.len() {
+            page.row(&Row {
+                left: Some(left[al]),
+                mark,
+                right: Some(right[ar]),
+            });
+        }
+        (l, r) = (al + 1, ar + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_by_indentation() {
+        let source = "import os\n\nclass Server:\n    \"\"\"\ndoc at column 0\n    \"\"\"\n    LIMIT = 1\n\n    @staticmethod\n    def serve(self,\n    ):\n        def inner():\n            pass\n        return 1\n\n    def stop(self):\n        pass\n\n\ndef helper():\n    pass\n\nif __name__ == '__main__':\n    Server().serve()\n";
+        let units = python_units(source);
+        let got: Vec<(&str, Range<usize>)> = units
+            .iter()
+            .map(|u| (u.name.as_str(), u.lines.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Server.serve", 8..14),
+                ("Server.stop", 15..17),
+                ("helper", 19..21),
+                ("__main__", 22..24),
+            ]
+        );
+    }
+
+    #[test]
+    fn log_keys_match_across_languages() {
+        let py = r#"print(f"=== Server: 接続が完了しました remote_address: {address} ===")"#;
+        let rs = r#"info!("=== Server: 接続が完了しました remote_address: {address} ===");"#;
+        assert_eq!(log_key(py), log_key(rs));
+        assert!(log_key(py).is_some());
+        assert_eq!(log_key("let x = 1;"), None);
+    }
+}

@@ -1,0 +1,408 @@
+//! `cargo xtask side-by-side`: two chapters in two columns, drawn from the
+//! same [`sections`](crate::sections) as `diffs/`, so a function that moved
+//! between files shows where it went here too.
+//!
+//! Every printed line fits the width in terminal cells (see [`crate::width`]);
+//! long lines wrap onto rows marked `~`.
+
+use std::fmt::Write as _;
+use std::io::{self, IsTerminal, Write as _};
+use std::path::Path;
+use std::process::ExitCode;
+
+use similar::{DiffTag, TextDiff};
+
+use crate::width::{clean, wrap};
+use crate::{STEPS, Section, Step, book, repo_root, sections};
+
+/// Width when neither `--width` nor `COLUMNS` says: a laptop terminal.
+const DEFAULT_WIDTH: usize = 100;
+/// Narrower than this leaves fewer than eight cells per column.
+const MIN_WIDTH: usize = 30;
+/// Cells for a line number: files here stay under 10 000 lines.
+const NUMBER_CELLS: usize = 4;
+/// What stands in for the line number on a wrapped line's further rows.
+const CONTINUED: &str = "~";
+
+const USAGE: &str = "\
+usage: cargo xtask side-by-side [FROM TO] [--width N]
+       cargo xtask side-by-side --book PATH CRATE [--width N]
+
+FROM TO: two chapter crates, e.g. chapter13-refactor chapter13-threaded;
+with neither, every step of the book in order. --book PATH: your clone of
+https://github.com/bigen1925/introduction-to-web-application-with-python,
+its Python on the left, CRATE's Rust on the right, function by function.
+Width: --width N, else $COLUMNS, else 100. Colour on a terminal unless
+NO_COLOR is set; piped output marks rows with | (changed), < (left only),
+> (right only), = (same log line), and ~ (a wrapped line goes on).";
+
+/// How a row compares its two sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// Both sides the same (or, for the book, simply facing each other).
+    Same,
+    /// The left line was replaced by the right one.
+    Changed,
+    /// Only on the left: removed.
+    Removed,
+    /// Only on the right: added.
+    Added,
+    /// The book's log line and the Rust one that prints the same text.
+    Anchor,
+}
+
+impl Mark {
+    fn symbol(self) -> char {
+        match self {
+            Mark::Same => ' ',
+            Mark::Changed => '|',
+            Mark::Removed => '<',
+            Mark::Added => '>',
+            Mark::Anchor => '=',
+        }
+    }
+}
+
+/// One row: a numbered line (1-based) on either side, or nothing.
+#[derive(Debug, Clone)]
+pub struct Row<'a> {
+    /// Left line number and text.
+    pub left: Option<(usize, &'a str)>,
+    /// How the two sides compare.
+    pub mark: Mark,
+    /// Right line number and text.
+    pub right: Option<(usize, &'a str)>,
+}
+
+/// Output being built: the width every line must fit, and whether to colour.
+pub struct Page {
+    width: usize,
+    color: bool,
+    out: String,
+}
+
+impl Page {
+    /// An empty page `width` cells wide.
+    pub fn new(width: usize, color: bool) -> Page {
+        Page {
+            width,
+            color,
+            out: String::new(),
+        }
+    }
+
+    /// Cells of text in each column at `width`.
+    pub fn column_cells(width: usize) -> usize {
+        // number, space, text, space, mark, space, number, space, text
+        (width - 3 - 2 * (NUMBER_CELLS + 1)) / 2
+    }
+
+    /// A heading line (`## ...`), wrapped to the width.
+    pub fn heading(&mut self, text: &str) {
+        self.prose("## ", text, "1");
+    }
+
+    /// A note line (`# ...`), wrapped to the width.
+    pub fn note(&mut self, text: &str) {
+        self.prose("# ", text, "36");
+    }
+
+    /// An empty line.
+    pub fn blank(&mut self) {
+        self.out.push('\n');
+    }
+
+    fn prose(&mut self, prefix: &str, text: &str, sgr: &str) {
+        // Later pieces keep the prefix, indented, so every line that is not
+        // a row starts with `#`: rows never do (they start with a number).
+        let indent = format!("{prefix}  ");
+        let cells = self.width - indent.len();
+        for (i, piece) in wrap(&clean(text), cells).iter().enumerate() {
+            let lead = if i == 0 { prefix } else { &indent };
+            let line = format!("{lead}{}", piece.trim_end());
+            self.push_styled(&line, sgr);
+            self.out.push('\n');
+        }
+    }
+
+    /// One row, wrapped onto as many printed rows as the longer side needs.
+    pub fn row(&mut self, row: &Row<'_>) {
+        let cells = Page::column_cells(self.width);
+        let side = |line: Option<(usize, &str)>| match line {
+            Some((number, text)) => (number.to_string(), wrap(&clean(text), cells)),
+            None => (String::new(), Vec::new()),
+        };
+        let (left_number, left) = side(row.left);
+        let (right_number, right) = side(row.right);
+        let blank = " ".repeat(cells);
+        let (left_sgr, right_sgr) = match row.mark {
+            Mark::Same => ("", ""),
+            Mark::Changed => ("31", "32"),
+            Mark::Removed => ("31", ""),
+            Mark::Added => ("", "32"),
+            Mark::Anchor => ("1", "1"),
+        };
+        for i in 0..left.len().max(right.len()).max(1) {
+            let number = |n: &String, pieces: &Vec<String>| match i {
+                0 => n.clone(),
+                _ if i < pieces.len() => CONTINUED.to_owned(),
+                _ => String::new(),
+            };
+            let mut line = String::new();
+            let left_text = left.get(i).unwrap_or(&blank);
+            let right_text = right.get(i).map_or("", |t| t.trim_end());
+            self.numbered(&mut line, &number(&left_number, &left), left_text, left_sgr);
+            write!(line, " {} ", row.mark.symbol()).ok();
+            self.numbered(
+                &mut line,
+                &number(&right_number, &right),
+                right_text,
+                right_sgr,
+            );
+            let line = line.trim_end();
+            self.out.push_str(line);
+            self.out.push('\n');
+        }
+    }
+
+    fn numbered(&self, line: &mut String, number: &str, text: &str, sgr: &str) {
+        let number = format!("{number:>NUMBER_CELLS$}");
+        if self.color {
+            write!(line, "\x1b[2m{number}\x1b[0m ").ok();
+        } else {
+            write!(line, "{number} ").ok();
+        }
+        if self.color && !sgr.is_empty() && !text.trim().is_empty() {
+            // Colour the text only, not the padding, so the row stays quiet.
+            let shown = text.trim_end();
+            let padding = &text[shown.len()..];
+            write!(line, "\x1b[{sgr}m{shown}\x1b[0m{padding}").ok();
+        } else {
+            line.push_str(text);
+        }
+    }
+
+    fn push_styled(&mut self, text: &str, sgr: &str) {
+        if self.color {
+            write!(self.out, "\x1b[{sgr}m{text}\x1b[0m").ok();
+        } else {
+            self.out.push_str(text);
+        }
+    }
+
+    /// Everything printed so far.
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+/// The rows of `old` against `new`: unchanged lines on one row, a changed
+/// line facing its replacement. `old_offset` shifts the left line numbers.
+pub fn align<'a>(old: &'a str, new: &'a str, old_offset: usize) -> Vec<Row<'a>> {
+    let old_lines: Vec<&str> = old.lines().collect();
+    let new_lines: Vec<&str> = new.lines().collect();
+    let diff = TextDiff::from_lines(old, new);
+    // Merge a deletion followed by an insertion into one replacement, so the
+    // two face each other whatever the diff algorithm reported.
+    let mut ops: Vec<(DiffTag, std::ops::Range<usize>, std::ops::Range<usize>)> = Vec::new();
+    for op in diff.ops() {
+        let (tag, o, n) = op.as_tag_tuple();
+        match ops.last_mut() {
+            Some((last @ DiffTag::Delete, _, ln)) if tag == DiffTag::Insert => {
+                *last = DiffTag::Replace;
+                *ln = ln.start..n.end;
+            }
+            _ => ops.push((tag, o, n)),
+        }
+    }
+    let left = |i: usize| Some((old_offset + i + 1, old_lines[i]));
+    let right = |i: usize| Some((i + 1, new_lines[i]));
+    let mut rows = Vec::new();
+    for (tag, o, n) in ops {
+        let mark = match tag {
+            DiffTag::Equal => Mark::Same,
+            DiffTag::Delete => Mark::Removed,
+            DiffTag::Insert => Mark::Added,
+            DiffTag::Replace => Mark::Changed,
+        };
+        for k in 0..o.len().max(n.len()) {
+            let (l, r) = (o.start + k, n.start + k);
+            let (l, r) = (
+                (k < o.len()).then(|| left(l)).flatten(),
+                (k < n.len()).then(|| right(r)).flatten(),
+            );
+            let mark = match (mark, &l, &r) {
+                (Mark::Changed, None, _) => Mark::Added,
+                (Mark::Changed, _, None) => Mark::Removed,
+                (mark, _, _) => mark,
+            };
+            rows.push(Row {
+                left: l,
+                mark,
+                right: r,
+            });
+        }
+    }
+    rows
+}
+
+/// One step in two columns: each file pair, moved functions where they went.
+pub fn render_step(root: &Path, step: Step, page: &mut Page) -> io::Result<()> {
+    page.note(&format!(
+        "{} (left) -> {} (right): | changed, < removed, > added, ~ wrapped line",
+        step.old, step.new
+    ));
+    for section in sections(root, step)? {
+        render_section(&section, page);
+    }
+    Ok(())
+}
+
+fn render_section(section: &Section, page: &mut Page) {
+    page.blank();
+    if section.old == section.new {
+        page.heading(&format!(
+            "{} -> {}: unchanged ({} lines)",
+            section.old_label,
+            section.new_label,
+            section.new.lines().count()
+        ));
+        return;
+    }
+    page.heading(&format!("{} -> {}", section.old_label, section.new_label));
+    for note in &section.notes {
+        page.note(note);
+    }
+    for row in align(&section.old, &section.new, section.old_offset) {
+        page.row(&row);
+    }
+}
+
+/// Runs `cargo xtask side-by-side ARGS...`.
+pub fn main(args: &[String]) -> ExitCode {
+    let mut width = None;
+    let mut book_path = None;
+    let mut names = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--width" => match args.next().and_then(|n| n.parse::<usize>().ok()) {
+                Some(n) if n >= MIN_WIDTH => width = Some(n),
+                _ => {
+                    return usage(&format!(
+                        "--width takes a number of cells, at least {MIN_WIDTH}"
+                    ));
+                }
+            },
+            "--book" => match args.next() {
+                Some(path) => book_path = Some(path.clone()),
+                None => return usage("--book takes the path of your clone of the book"),
+            },
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            name if name.starts_with('-') => return usage(&format!("unknown option {name}")),
+            name => names.push(name.to_owned()),
+        }
+    }
+    let width = width.unwrap_or_else(|| {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse().ok())
+            .filter(|&c| c >= MIN_WIDTH)
+            .unwrap_or(DEFAULT_WIDTH)
+    });
+    // NO_COLOR counts when set to anything but the empty string (no-color.org).
+    let color =
+        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut page = Page::new(width, color);
+    let root = repo_root();
+    let result = match (book_path, &names[..]) {
+        (Some(path), [krate]) => match book::render(Path::new(&path), &root, krate, &mut page) {
+            Ok(()) => Ok(()),
+            Err(book::Error::Usage(message)) => {
+                eprintln!("{message}");
+                return ExitCode::from(2);
+            }
+            Err(book::Error::Io(err)) => Err(err),
+        },
+        (Some(_), _) => return usage("--book takes one chapter crate"),
+        (None, []) => STEPS.iter().enumerate().try_for_each(|(i, &step)| {
+            if i > 0 {
+                page.blank();
+            }
+            render_step(&root, step, &mut page)
+        }),
+        (None, [from, to]) => match (chapter(from), chapter(to)) {
+            (Some(old), Some(new)) if old != new => {
+                render_step(&root, Step { old, new }, &mut page)
+            }
+            _ => return usage("FROM and TO are two different chapter crates"),
+        },
+        (None, _) => return usage("give two chapter crates, or none for every step"),
+    };
+    if let Err(err) = result {
+        eprintln!("cannot read the chapter sources: {err}");
+        return ExitCode::FAILURE;
+    }
+    // A closed pipe (`| head`) is not an error worth a message.
+    let _ = io::stdout().lock().write_all(page.finish().as_bytes());
+    ExitCode::SUCCESS
+}
+
+/// The chapter crate called `name`, as the static name the steps use.
+fn chapter(name: &str) -> Option<&'static str> {
+    STEPS
+        .iter()
+        .flat_map(|step| [step.old, step.new])
+        .find(|krate| *krate == name)
+}
+
+fn usage(problem: &str) -> ExitCode {
+    eprintln!("{problem}\n\n{USAGE}");
+    ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::width::width;
+
+    /// `text` without its SGR escape codes.
+    fn plain(text: &str) -> String {
+        let mut out = String::new();
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                chars.by_ref().find(|&c| c == 'm');
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn colour_adds_escapes_but_no_width() {
+        let old = "fn serve() {\n    info!(\"=== サーバーを起動します ===\");\n}\n";
+        let new = "fn serve() {\n    info!(\"=== Server: サーバーを起動します ===\");\n}\n";
+        let draw = |color| {
+            let mut page = Page::new(40, color);
+            page.heading("a -> b");
+            for row in align(old, new, 0) {
+                page.row(&row);
+            }
+            page.finish()
+        };
+        let (colored, bare) = (draw(true), draw(false));
+        assert!(colored.contains("\u{1b}[31m") && colored.contains("\u{1b}[32m"));
+        assert!(!bare.contains('\u{1b}'));
+        assert_eq!(plain(&colored), bare);
+        assert!(bare.lines().all(|l| width(l) <= 40), "{bare}");
+        assert!(
+            bare.contains(" | "),
+            "the changed line is not marked: {bare}"
+        );
+    }
+}
