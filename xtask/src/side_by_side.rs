@@ -119,7 +119,13 @@ impl Page {
         let cells = self.width - indent.len();
         for (i, piece) in wrap(&clean(text), cells).iter().enumerate() {
             let lead = if i == 0 { prefix } else { &indent };
-            let line = format!("{lead}{}", piece.trim_end());
+            // A break at a space leaves it at the start of the next piece.
+            let piece = if i == 0 {
+                piece.trim_end()
+            } else {
+                piece.trim()
+            };
+            let line = format!("{lead}{piece}");
             self.push_styled(&line, sgr);
             self.out.push('\n');
         }
@@ -219,31 +225,93 @@ pub fn align<'a>(old: &'a str, new: &'a str, old_offset: usize) -> Vec<Row<'a>> 
     let right = |i: usize| Some((i + 1, new_lines[i]));
     let mut rows = Vec::new();
     for (tag, o, n) in ops {
-        let mark = match tag {
-            DiffTag::Equal => Mark::Same,
-            DiffTag::Delete => Mark::Removed,
-            DiffTag::Insert => Mark::Added,
-            DiffTag::Replace => Mark::Changed,
+        let pairs: Vec<(Option<usize>, Option<usize>)> = match tag {
+            DiffTag::Replace => facing(&old_lines[o.clone()], &new_lines[n.clone()])
+                .into_iter()
+                .map(|(l, r)| (l.map(|l| o.start + l), r.map(|r| n.start + r)))
+                .collect(),
+            _ => top_down(o.len(), n.len())
+                .map(|(l, r)| (l.map(|l| o.start + l), r.map(|r| n.start + r)))
+                .collect(),
         };
-        for k in 0..o.len().max(n.len()) {
-            let (l, r) = (o.start + k, n.start + k);
-            let (l, r) = (
-                (k < o.len()).then(|| left(l)).flatten(),
-                (k < n.len()).then(|| right(r)).flatten(),
-            );
-            let mark = match (mark, &l, &r) {
-                (Mark::Changed, None, _) => Mark::Added,
-                (Mark::Changed, _, None) => Mark::Removed,
-                (mark, _, _) => mark,
+        for (l, r) in pairs {
+            let mark = match (tag, l, r) {
+                (DiffTag::Equal, _, _) => Mark::Same,
+                (_, Some(_), Some(_)) => Mark::Changed,
+                (_, Some(_), None) => Mark::Removed,
+                (_, None, _) => Mark::Added,
             };
             rows.push(Row {
-                left: l,
+                left: l.and_then(left),
                 mark,
-                right: r,
+                right: r.and_then(right),
             });
         }
     }
     rows
+}
+
+/// Pairs `0..old` with `0..new` row by row; the longer side runs on alone.
+fn top_down(old: usize, new: usize) -> impl Iterator<Item = (Option<usize>, Option<usize>)> {
+    (0..old.max(new)).map(move |k| ((k < old).then_some(k), (k < new).then_some(k)))
+}
+
+/// Similarity (per mille) from which a changed line faces its old version.
+const FACING: u32 = 500;
+/// Beyond this many line pairs a replaced block is simply paired top-down.
+const MAX_PAIRS: usize = 10_000;
+
+/// Which lines of a replaced block face each other: each edited line faces
+/// the old line it most resembles (in order, most similarity in total), and
+/// the lines between such pairs face each other top-down, as in `diff -y`.
+fn facing(old: &[&str], new: &[&str]) -> Vec<(Option<usize>, Option<usize>)> {
+    let (m, n) = (old.len(), new.len());
+    if m * n > MAX_PAIRS {
+        return top_down(m, n).collect();
+    }
+    let similarity: Vec<Vec<u32>> = old
+        .iter()
+        .map(|a| {
+            new.iter()
+                .map(|b| (TextDiff::from_chars(a.trim(), b.trim()).ratio() * 1000.0) as u32)
+                .collect()
+        })
+        .collect();
+    // best[i][j]: the most total similarity old[i..] and new[j..] can reach.
+    let mut best = vec![vec![0u32; n + 1]; m + 1];
+    for i in (0..m).rev() {
+        for j in (0..n).rev() {
+            let pair = match similarity[i][j] {
+                s if s >= FACING => s + best[i + 1][j + 1],
+                _ => 0,
+            };
+            best[i][j] = pair.max(best[i + 1][j]).max(best[i][j + 1]);
+        }
+    }
+    let mut anchors = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < m && j < n {
+        let s = similarity[i][j];
+        if s >= FACING && best[i][j] == s + best[i + 1][j + 1] {
+            anchors.push((i, j));
+            (i, j) = (i + 1, j + 1);
+        } else if best[i][j] == best[i + 1][j] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    anchors.push((m, n));
+    let mut pairs = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    for (ai, aj) in anchors {
+        pairs.extend(top_down(ai - i, aj - j).map(|(l, r)| (l.map(|l| i + l), r.map(|r| j + r))));
+        if ai < m {
+            pairs.push((Some(ai), Some(aj)));
+        }
+        (i, j) = (ai + 1, aj + 1);
+    }
+    pairs
 }
 
 /// One step in two columns: each file pair, moved functions where they went.
@@ -381,6 +449,21 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn an_edited_line_faces_its_old_version_not_the_inserted_one() {
+        let old = [r#"    info!("=== サーバーを停止します。 ===");"#];
+        let new = [
+            "    shutdown.wait_for_workers(config);",
+            r#"    info!("=== Server: サーバーを停止します。 ===");"#,
+        ];
+        assert_eq!(facing(&old, &new), [(None, Some(0)), (Some(0), Some(1))]);
+        // Nothing alike: top-down, as `diff -y`.
+        assert_eq!(
+            facing(&["a"], &["xyz", "q"]),
+            [(Some(0), Some(0)), (None, Some(1))]
+        );
     }
 
     #[test]
