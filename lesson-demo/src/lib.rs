@@ -5,6 +5,7 @@
 //! benchmark's table as a chart ([`chart`]).
 
 pub mod chart;
+pub mod scaling;
 pub mod svg;
 pub mod term;
 pub mod timeline;
