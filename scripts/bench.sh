@@ -7,6 +7,11 @@
 #   scripts/bench.sh                 # 3 rounds, 8 s per measurement (about 10 minutes)
 #   ROUNDS=1 DURATION=2 BENCH_SVG=/tmp/bench.svg scripts/bench.sh    # a quick check
 #   EXTRA='/path/to/my-server --port {port}' EXTRA_NAME=mine scripts/bench.sh   # takes its port from {port}
+#   scripts/bench.sh scaling         # how the cost grows with the clients (see scaling_main below)
+#   QUICK=1 SCALING_SVG=/tmp/scaling.svg scripts/bench.sh scaling     # the same in under two minutes
+#
+# Linux only: it reads /proc (memory, threads, listen queues, kernel counters)
+# and needs wrk and nginx.
 #
 # Workloads (wrk, always with "Connection: close", since our servers close
 # after each response):
@@ -16,6 +21,20 @@
 # Each chapter runs in A twice: --log-level info (to a file) and warn.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "$(uname -s)" != Linux ]; then
+  echo "scripts/bench.sh runs on Linux only: it reads /proc and needs wrk and nginx." >&2
+  echo "On $(uname -s), cargo run --release -p lesson-demo -- --all measures the chapters' scenario." >&2
+  exit 1
+fi
+MODE=${1:-bench}
+case $MODE in
+  bench | scaling) ;;
+  *)
+    echo "usage: scripts/bench.sh [scaling]" >&2
+    exit 2
+    ;;
+esac
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-8}
@@ -72,9 +91,11 @@ worker_processes 1;
 daemon off;
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log;
-events { worker_connections 4096; }
+${NGINX_MAIN:-}
+events { worker_connections ${NGINX_CONNECTIONS:-4096}; }
 http {
   access_log off;
+  ${NGINX_HTTP:-}
   include /etc/nginx/mime.types;
   client_body_temp_path $work/nginx/body;
   server { listen 127.0.0.1:$port backlog=1024; root $work/static; }
@@ -88,7 +109,7 @@ CONF
     *)
       # name is CHAPTER-LEVEL, e.g. chapter13-threaded-warn
       "target/release/${name%-*}" --port "$port" --static-dir "$work/static" \
-        --log-level "${name##*-}" 2>"$work/$name.log" &
+        --log-level "${name##*-}" ${SERVER_ARGS:-} 2>"$work/$name.log" &
       ;;
   esac
   pid=$!
@@ -131,6 +152,118 @@ measure() {
       '{ print r "\t" w "\t" n "\t" $1 "\t" $2 "\t" $3 "\t" $4 "\t" $5 "\t" $6 "\t" o "\t" m }' >>"$results"
   echo "round $round $workload $name: $(tail -n 1 "$results" | cut -f4-)" >&2
 }
+
+# ---- scripts/bench.sh scaling ----
+# Two sweeps over every chapter and nginx, servers interleaved in each round:
+#   busy clients:   wrk -t1 -cC (C in BUSY_CLIENTS) on /index.html with
+#                   "Connection: close": req/s, p99, errors;
+#   silent clients: K connections (K in SILENT_K) that connect and send
+#                   nothing, held by lesson-demo's `scaling` binary, which then
+#                   reads the server's threads and memory from /proc and times
+#                   one fresh GET /index.html, capped at CAP seconds ("waits").
+# The chapters get --read-timeout and --request-timeout of 600 s so the silent
+# clients stay; nginx gets client_header_timeout 600s and room for them. The
+# tables go to stdout and the picture to SCALING_SVG.
+scaling_main() {
+  if [ -n "${QUICK:-}" ]; then
+    ROUNDS=${SCALING_ROUNDS:-1} DURATION=${SCALING_DURATION:-1} CAP=${CAP:-2}
+  else
+    ROUNDS=${SCALING_ROUNDS:-3} DURATION=${SCALING_DURATION:-5} CAP=${CAP:-3}
+  fi
+  local busy_clients=${BUSY_CLIENTS:-1 10 50 200 1000} silent_k=${SILENT_K:-0,10,100,1000,5000}
+  local svg=${SCALING_SVG:-docs/scaling.svg}
+  local busy="$work/busy.tsv" silent="$work/silent.tsv" notes="$work/notes.txt"
+  : >"$busy" >"$silent" >"$notes"
+
+  # Every silent client is an open file in the server and in the client.
+  ulimit -n "$(ulimit -Hn)"
+  echo "open-files limit raised to $(ulimit -n) (soft = hard) for the servers, wrk and the silent clients" >&2
+  export NGINX_CONNECTIONS=16384
+  export NGINX_MAIN="worker_rlimit_nofile 20000;"
+  export NGINX_HTTP="client_header_timeout 600s;"
+
+  local servers=() c
+  for c in "${CHAPTERS[@]}"; do servers+=("$c-warn"); done
+  if command -v nginx >/dev/null; then servers+=(nginx); fi
+  local load_before
+  load_before=$(uptime | sed 's/.*load average: //')
+  local machine="$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2), nginx $(nginx -v 2>&1 | cut -d/ -f2)"
+  local limits="threads-max $(cat /proc/sys/kernel/threads-max), pid_max $(cat /proc/sys/kernel/pid_max), vm.max_map_count $(cat /proc/sys/vm/max_map_count), MemAvailable $(awk '/MemAvailable/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), open files $(ulimit -n)"
+  echo "$machine" >&2
+  echo "$limits" >&2
+  echo "load average before: $load_before" >&2
+
+  local round name server out
+  for round in $(seq "$ROUNDS"); do
+    for c in $busy_clients; do
+      for name in "${servers[@]}"; do
+        server=${name%-warn}
+        start "$name"
+        out=$(wrk -t1 -c"$c" -d"${DURATION}s" --timeout 10s --latency -H 'Connection: close' \
+          -s scripts/wrk-report.lua "http://127.0.0.1:$port/index.html" | grep '^RESULT' || true)
+        stop "$pid"
+        if [ -z "$out" ]; then
+          echo "round $round: $server with $c busy clients: wrk reported nothing" | tee -a "$notes" >&2
+          continue
+        fi
+        # round server clients requests duration_us p99_us errors
+        echo "$out" | sed 's/RESULT //; s/[a-z_0-9]*=//g' |
+          awk -v r="$round" -v n="$server" -v c="$c" \
+            '{ print r "\t" n "\t" c "\t" $1 "\t" $2 "\t" $5 "\t" $6 }' >>"$busy"
+        echo "busy round $round $server c=$c: $(tail -n 1 "$busy" | cut -f4-)" >&2
+      done
+    done
+  done
+  local load_between
+  load_between=$(uptime | sed 's/.*load average: //')
+
+  local log
+  for round in $(seq "$ROUNDS"); do
+    for name in "${servers[@]}"; do
+      server=${name%-warn}
+      SERVER_ARGS="--read-timeout 600 --request-timeout 600" start "$name"
+      target/release/scaling silent "127.0.0.1:$port" "$pid" "$server" "$round" "$silent_k" "$CAP" \
+        | grep -v '^#' >>"$silent" || echo "round $round: $server: the silent sweep failed" | tee -a "$notes" >&2
+      stop "$pid"
+      # What the server itself said (at --log-level warn: only trouble).
+      log="$work/$name.log"
+      [ "$name" = nginx ] && log="$work/nginx/error.log"
+      if grep -qiE 'error|warn|emerg|alert|crit' "$log" 2>/dev/null; then
+        echo "round $round: $server's log: $(grep -ciE 'error|warn|emerg|alert|crit' "$log") lines of trouble; first: $(grep -m2 -iE 'error|warn|emerg|alert|crit|cause' "$log" | tr '\n' ' ')" >>"$notes"
+      fi
+    done
+  done
+  local load_after
+  load_after=$(uptime | sed 's/.*load average: //')
+
+  echo
+  echo "$machine"
+  echo "$limits"
+  echo "Load average (1, 5, 15 min): before $load_before; after the busy sweep $load_between; after the silent sweep $load_after."
+  echo "Busy: wrk -t1 -cC -d${DURATION}s --latency -H 'Connection: close' on /index.html, C in: $busy_clients; $ROUNDS round(s)."
+  echo "Silent: K in $silent_k; fresh GET capped at $CAP s; chapters with --read-timeout 600 --request-timeout 600."
+  echo
+  mkdir -p "$(dirname "$svg")"
+  target/release/scaling report "$busy" "$silent" "$svg" "$CAP" \
+    "$(printf '%s\n%s round(s), %s s per wrk run; fresh GET capped at %s s; %s; load average %s' \
+      "$machine" "$ROUNDS" "$DURATION" "$CAP" "$limits" "$load_before")"
+  if [ -s "$notes" ]; then
+    echo "Notes from the run:"
+    sed 's/^/- /' "$notes"
+    echo
+  fi
+  echo "Chart: $svg"
+  echo
+  echo "All rows, busy (round, server, clients, requests, duration_us, p99_us, errors):"
+  sed 's/^/    /' "$busy"
+  echo "All rows, silent (round, server, K, held, queued, threads, rss_kib, kernel_stack_kib, fresh_ms, note):"
+  sed 's/^/    /' "$silent"
+}
+
+if [ "$MODE" = scaling ]; then
+  scaling_main
+  exit 0
+fi
 
 servers_a=() servers_de=()
 for c in "${CHAPTERS[@]}"; do servers_a+=("$c-info" "$c-warn"); servers_de+=("$c-warn"); done
