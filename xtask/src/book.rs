@@ -190,33 +190,148 @@ fn identifier(text: &str) -> String {
 
 /// A Rust function that can stand beside a Python one.
 struct RustFn {
-    /// File path relative to the repository root.
-    file: String,
+    /// The book's name for the work it does: usually its own name.
+    book_name: String,
     /// Its name in a heading: `serve`, `worker::run`, `common::Response::head`.
     shown: String,
-    name: String,
+    /// Index of its file in the list of Rust sources.
+    source: usize,
     lines: Range<usize>,
+    /// A chapter function (listed if it has no partner), not one of `common`'s.
+    in_chapter: bool,
 }
 
-/// The `.rs` files of `krate`, sorted, with their text.
-fn crate_sources(root: &Path, krate: &str) -> io::Result<Vec<(String, String)>> {
+/// The `.rs` files of `krate`, sorted, then the `common` files named in
+/// [`IN_COMMON`]: each path relative to the root, with its text.
+fn rust_sources(root: &Path, krate: &str) -> io::Result<Vec<(String, String)>> {
     let mut names: Vec<String> = fs::read_dir(root.join(krate).join("src"))?
         .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect::<io::Result<_>>()?;
     names.retain(|n| n.ends_with(".rs"));
     names.sort();
-    names
+    let files = names
         .into_iter()
-        .map(|name| {
-            let file = format!("{krate}/src/{name}");
+        .map(|name| format!("{krate}/src/{name}"))
+        .chain(IN_COMMON.iter().map(|(_, file, _, _)| (*file).to_owned()));
+    files
+        .map(|file| {
             let text = fs::read_to_string(root.join(&file))?;
             Ok((file, text))
         })
         .collect()
 }
 
+/// The chapter's functions by their own names, and `common`'s by the book's
+/// names for them.
+fn rust_functions(sources: &[(String, String)]) -> Vec<RustFn> {
+    let mut found = Vec::new();
+    for (source, (file, text)) in sources.iter().enumerate() {
+        let in_chapter = !file.starts_with("common/");
+        let module = Path::new(file)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|m| m != "main");
+        for item in fn_items(text) {
+            let (book_name, shown) = if in_chapter {
+                if item.indent > 0 {
+                    continue;
+                }
+                let shown = match &module {
+                    Some(m) => format!("{m}::{}", item.name),
+                    None => item.name.clone(),
+                };
+                (item.name, shown)
+            } else {
+                let Some((book_name, _, _, shown)) = IN_COMMON
+                    .iter()
+                    .find(|(_, f, name, _)| f == file && *name == item.name)
+                else {
+                    continue;
+                };
+                ((*book_name).to_owned(), (*shown).to_owned())
+            };
+            found.push(RustFn {
+                book_name,
+                shown,
+                source,
+                lines: item.lines,
+                in_chapter,
+            });
+        }
+    }
+    found
+}
+
 /// The book's chapter beside `krate`, pair by pair, then what has no partner.
 pub fn render(book: &Path, root: &Path, krate: &str, page: &mut Page) -> Result<(), Error> {
+    let python = read_book(book, krate)?;
+    let sources = rust_sources(root, krate)?;
+    let rust = rust_functions(&sources);
+    page.note(&format!(
+        "The book's Python (left, from {}) beside {krate} (right), function by function; \
+         = marks the same log line on both sides, ~ a wrapped line.",
+        book.display()
+    ));
+    let mut used = vec![false; rust.len()];
+    let mut unpaired = Vec::new();
+    for (file, text) in &python {
+        let py_lines: Vec<&str> = text.lines().collect();
+        for unit in python_units(text) {
+            let wanted = if unit.name == "__main__" {
+                "main"
+            } else {
+                unit.short()
+            };
+            let Some(at) = rust.iter().position(|f| f.book_name == wanted) else {
+                let went = WENT.iter().find(|(n, _)| *n == unit.short()).map_or_else(
+                    || format!("no function of this name in {krate} or common"),
+                    |(_, w)| (*w).to_owned(),
+                );
+                unpaired.push(format!("{file}: {}: {went}", unit.name));
+                continue;
+            };
+            used[at] = true;
+            let partner = &rust[at];
+            let (rust_file, rust_text) = &sources[partner.source];
+            let rs_lines: Vec<&str> = rust_text.lines().collect();
+            let left: Vec<(usize, &str)> = unit.lines.map(|i| (i + 1, py_lines[i])).collect();
+            let right: Vec<(usize, &str)> = partner
+                .lines
+                .clone()
+                .map(|i| (i + 1, rs_lines[i]))
+                .collect();
+            page.blank();
+            page.heading(&format!(
+                "{} ({file}) <-> {} ({rust_file})",
+                unit.name, partner.shown
+            ));
+            pair_rows(&left, &right, page);
+        }
+    }
+    for (f, _) in rust
+        .iter()
+        .zip(&used)
+        .filter(|(f, used)| f.in_chapter && !**used)
+    {
+        let went = WENT.iter().find(|(n, _)| *n == f.book_name).map_or(
+            "not in the book's code: this edition's addition",
+            |(_, w)| w,
+        );
+        unpaired.push(format!("{}: {}: {went}", sources[f.source].0, f.shown));
+    }
+    page.blank();
+    page.heading("Without a partner");
+    if unpaired.is_empty() {
+        page.note("none: every function has its partner above");
+    }
+    for line in &unpaired {
+        page.note(line);
+    }
+    Ok(())
+}
+
+/// The book's Python files for `krate`, read from the reader's clone.
+fn read_book(book: &Path, krate: &str) -> Result<Vec<(&'static str, String)>, Error> {
     if krate == "chapter13-threadpool" {
         return Err(Error::Usage(
             "The book has no Python for chapter13-threadpool: it is the exercise the book's column \
@@ -234,8 +349,7 @@ pub fn render(book: &Path, root: &Path, krate: &str, page: &mut Page) -> Result<
     };
     let mut python = Vec::new();
     for file in *python_files {
-        let path = book.join(file);
-        match fs::read(&path) {
+        match fs::read(book.join(file)) {
             Ok(bytes) => python.push((*file, String::from_utf8_lossy(&bytes).into_owned())),
             Err(err) => {
                 return Err(Error::Usage(format!(
@@ -247,114 +361,7 @@ pub fn render(book: &Path, root: &Path, krate: &str, page: &mut Page) -> Result<
             }
         }
     }
-    let sources = crate_sources(root, krate)?;
-    let mut rust: Vec<RustFn> = Vec::new();
-    for (file, text) in &sources {
-        let module = Path::new(file)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .filter(|m| m != "main");
-        for item in fn_items(text).into_iter().filter(|f| f.indent == 0) {
-            let shown = match &module {
-                Some(m) => format!("{m}::{}", item.name),
-                None => item.name.clone(),
-            };
-            rust.push(RustFn {
-                file: file.clone(),
-                shown,
-                name: item.name,
-                lines: item.lines,
-            });
-        }
-    }
-    let mut common_texts = Vec::new();
-    for (_, file, _, _) in IN_COMMON {
-        common_texts.push((file, fs::read_to_string(root.join(file))?));
-    }
-    page.note(&format!(
-        "The book's Python (left, from {}) beside {krate} (right), function by function; \
-         = marks the same log line on both sides, ~ a wrapped line.",
-        book.display()
-    ));
-    let mut used = vec![false; rust.len()];
-    let mut unpaired = Vec::new();
-    for (file, text) in &python {
-        let py_lines: Vec<&str> = text.lines().collect();
-        for unit in python_units(text) {
-            let left: Vec<(usize, &str)> =
-                unit.lines.clone().map(|i| (i + 1, py_lines[i])).collect();
-            let wanted = if unit.name == "__main__" {
-                "main"
-            } else {
-                unit.short()
-            };
-            if let Some(at) = rust.iter().position(|f| f.name == wanted) {
-                used[at] = true;
-                let partner = &rust[at];
-                let rust_text = sources
-                    .iter()
-                    .find(|(f, _)| *f == partner.file)
-                    .map_or("", |(_, t)| t.as_str());
-                let rs_lines: Vec<&str> = rust_text.lines().collect();
-                let right: Vec<(usize, &str)> = partner
-                    .lines
-                    .clone()
-                    .map(|i| (i + 1, rs_lines[i]))
-                    .collect();
-                page.blank();
-                page.heading(&format!(
-                    "{} ({file}) <-> {} ({})",
-                    unit.name, partner.shown, partner.file
-                ));
-                pair_rows(&left, &right, page);
-            } else if let Some((_, common_file, name, shown)) = IN_COMMON
-                .iter()
-                .find(|(book_name, ..)| *book_name == unit.short())
-            {
-                let text = common_texts
-                    .iter()
-                    .find(|(f, _)| f == common_file)
-                    .map_or("", |(_, t)| t.as_str());
-                let rs_lines: Vec<&str> = text.lines().collect();
-                let Some(item) = fn_items(text).into_iter().find(|f| f.name == *name) else {
-                    unpaired.push(format!(
-                        "{file}: {}: {shown} (not found in {common_file})",
-                        unit.name
-                    ));
-                    continue;
-                };
-                let right: Vec<(usize, &str)> = item.lines.map(|i| (i + 1, rs_lines[i])).collect();
-                page.blank();
-                page.heading(&format!(
-                    "{} ({file}) <-> {shown} ({common_file})",
-                    unit.name
-                ));
-                pair_rows(&left, &right, page);
-            } else {
-                let went = WENT.iter().find(|(n, _)| *n == unit.short()).map_or_else(
-                    || format!("no function of this name in {krate} or common"),
-                    |(_, w)| (*w).to_owned(),
-                );
-                unpaired.push(format!("{file}: {}: {went}", unit.name));
-            }
-        }
-    }
-    for (f, _) in rust.iter().zip(&used).filter(|(_, used)| !**used) {
-        let went = WENT.iter().find(|(n, _)| *n == f.name).map_or(
-            "not in the book's code: this edition's addition",
-            |(_, w)| w,
-        );
-        unpaired.push(format!("{}: {}: {went}", f.file, f.shown));
-    }
-    page.blank();
-    page.heading("Without a partner");
-    if unpaired.is_empty() {
-        page.note("none: every function has its partner above");
-    }
-    for line in &unpaired {
-        page.note(line);
-    }
-    Ok(())
+    Ok(python)
 }
 
 /// The text of the log line a source line prints, if any: what lies between
