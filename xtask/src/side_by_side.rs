@@ -20,7 +20,7 @@ const DEFAULT_WIDTH: usize = 100;
 /// Narrower than this leaves fewer than eight cells per column.
 const MIN_WIDTH: usize = 30;
 /// Cells for a line number: files here stay under 10 000 lines.
-const NUMBER_CELLS: usize = 4;
+pub const NUMBER_CELLS: usize = 4;
 /// What stands in for the line number on a wrapped line's further rows.
 const CONTINUED: &str = "~";
 

@@ -54,9 +54,10 @@ pub fn wrap(text: &str, cells_per_piece: usize) -> Vec<String> {
         let w = cells(c);
         if used + w > cells_per_piece {
             // Break after the last space if it is in the piece's second half,
-            // so words stay whole; code without spaces breaks at the edge.
+            // so words stay whole; code without spaces breaks at the edge. A
+            // space at the break is the break: it starts no row.
             let carried = match piece.rfind(' ') {
-                Some(at) if width(&piece[..at]) >= cells_per_piece / 2 && !c.is_whitespace() => {
+                Some(at) if width(&piece[..at]) >= cells_per_piece / 2 && c != ' ' => {
                     piece.split_off(at + 1)
                 }
                 _ => String::new(),
@@ -65,6 +66,9 @@ pub fn wrap(text: &str, cells_per_piece: usize) -> Vec<String> {
             pieces.push(pad(piece, kept, cells_per_piece));
             used = width(&carried);
             piece = carried;
+            if c == ' ' {
+                continue;
+            }
         }
         piece.push(c);
         used += w;
@@ -94,6 +98,7 @@ mod tests {
     fn words_stay_whole_when_a_space_is_near_the_edge() {
         assert_eq!(wrap("let x = value;", 10), ["let x =   ", "value;    "]);
         assert_eq!(wrap("abcdefghijkl", 5), ["abcde", "fghij", "kl   "]);
+        assert_eq!(wrap("abcde fg", 5), ["abcde", "fg   "]);
     }
 
     #[test]

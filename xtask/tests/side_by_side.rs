@@ -10,13 +10,11 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use unicode_width::UnicodeWidthStr;
-use xtask::side_by_side::Page;
+use xtask::side_by_side::{NUMBER_CELLS, Page};
 use xtask::{STEPS, repo_root};
 
 /// Wide enough that no chapter line wraps, so rows can be read back exactly.
 const WIDE: usize = 400;
-/// Cells for a line number, as the tool prints them.
-const NUMBER_CELLS: usize = 4;
 
 fn xtask(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
