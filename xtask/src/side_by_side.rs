@@ -94,7 +94,7 @@ impl Page {
     /// Cells of text in each column at `width`.
     pub fn column_cells(width: usize) -> usize {
         // number, space, text, space, mark, space, number, space, text
-        (width - 3 - 2 * (NUMBER_CELLS + 1)) / 2
+        width.saturating_sub(3 + 2 * (NUMBER_CELLS + 1)) / 2
     }
 
     /// A heading line (`## ...`), wrapped to the width.
@@ -116,10 +116,10 @@ impl Page {
         // Later pieces keep the prefix, indented, so every line that is not
         // a row starts with `#`: rows never do (they start with a number).
         let indent = format!("{prefix}  ");
-        let cells = self.width - indent.len();
+        let cells = self.width.saturating_sub(indent.len());
         for (i, piece) in wrap(&clean(text), cells).iter().enumerate() {
             let lead = if i == 0 { prefix } else { &indent };
-            // A break at a space leaves it at the start of the next piece.
+            // The indent already sets later pieces apart; no extra spaces.
             let piece = if i == 0 {
                 piece.trim_end()
             } else {
