@@ -15,7 +15,7 @@ use similar::{DiffTag, TextDiff};
 use crate::width::{clean, wrap};
 use crate::{STEPS, Section, Step, book, repo_root, sections};
 
-/// Width when neither `--width` nor `COLUMNS` says: a laptop terminal.
+/// Width when neither `--width`, `COLUMNS` nor the terminal says (piped output).
 const DEFAULT_WIDTH: usize = 100;
 /// Narrower than this leaves fewer than eight cells per column.
 const MIN_WIDTH: usize = 30;
@@ -32,7 +32,7 @@ FROM TO: two chapter crates, e.g. chapter13-refactor chapter13-threaded;
 with neither, every step of the book in order. --book PATH: your clone of
 https://github.com/bigen1925/introduction-to-web-application-with-python,
 its Python on the left, CRATE's Rust on the right, function by function.
-Width: --width N, else $COLUMNS, else 100. Colour on a terminal unless
+Width: --width N, else $COLUMNS, else the terminal's, else 100. Colour on a terminal unless
 NO_COLOR is set; piped output marks rows with | (changed), < (left only),
 > (right only), = (same log line), and ~ (a wrapped line goes on).";
 
@@ -378,6 +378,8 @@ pub fn main(args: &[String]) -> ExitCode {
         std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.trim().parse().ok())
+            // Shells seldom export COLUMNS: ask the terminal itself.
+            .or_else(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
             .filter(|&c| c >= MIN_WIDTH)
             .unwrap_or(DEFAULT_WIDTH)
     });
