@@ -1,1 +1,380 @@
-//! Placeholder until the checker lands.
+//! Checks a running server — the reader's own, in Python from the book or in
+//! Rust from the guide, or one of this workspace's chapters — against what
+//! chapters 12 and 13 of the book say it does.
+//!
+//! The checker is a client only: it talks raw TCP to the URL, stage by stage
+//! in the book's order ([`stages`]), and reports one line per stage
+//! ([`Report`]). The measuring functions of the threads and pool stages
+//! ([`threads`]) are public: the chapters' own tests call them, so the
+//! checker and the tests measure the same way.
+
+pub mod basics;
+pub mod beyond;
+pub mod cli;
+pub mod client;
+pub mod pool;
+pub mod report;
+pub mod text;
+pub mod threads;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub use client::{FetchError, Reply, Target};
+pub use report::Report;
+pub use text::{Lang, Source, Text};
+
+/// The book's address.
+pub const DEFAULT_URL: &str = "http://localhost:8080/";
+/// `chapter13-threadpool`'s default `--max-workers`.
+pub const DEFAULT_MAX_WORKERS: usize = 16;
+/// Answered "at once": on the same machine an answer takes milliseconds;
+/// waiting for another client takes seconds.
+pub const AT_ONCE: Duration = Duration::from_secs(1);
+
+/// This workspace's chapter crates, each a step of the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Chapter {
+    /// Chapter 12: answer again and again, with the right Content-Type.
+    Sequential,
+    /// Chapter 13, first half: the same server, refactored.
+    Refactor,
+    /// Chapter 13, second half: a thread per client.
+    Threaded,
+    /// The column's exercise: a bounded pool of threads.
+    Pool,
+}
+
+impl Chapter {
+    /// Every chapter, in the book's order.
+    pub const ALL: [Chapter; 4] = [
+        Chapter::Sequential,
+        Chapter::Refactor,
+        Chapter::Threaded,
+        Chapter::Pool,
+    ];
+
+    /// The crate's name, e.g. `chapter13-threaded`.
+    pub fn crate_name(self) -> &'static str {
+        match self {
+            Chapter::Sequential => "chapter12-sequential",
+            Chapter::Refactor => "chapter13-refactor",
+            Chapter::Threaded => "chapter13-threaded",
+            Chapter::Pool => "chapter13-threadpool",
+        }
+    }
+
+    /// A crate name, or a short alias: `12`, `13-refactor`, `13` (the
+    /// chapter's end: threads), `13-threadpool` / `pool`.
+    pub fn parse(name: &str) -> Option<Chapter> {
+        let name = name.trim().to_ascii_lowercase();
+        let name = name.strip_prefix("chapter").unwrap_or(&name);
+        Some(match name {
+            "12" | "12-sequential" | "sequential" => Chapter::Sequential,
+            "13-refactor" | "13r" | "refactor" => Chapter::Refactor,
+            "13" | "13-threaded" | "13t" | "threaded" => Chapter::Threaded,
+            "13-threadpool" | "13p" | "threadpool" | "pool" => Chapter::Pool,
+            _ => return None,
+        })
+    }
+
+    /// The groups of stages this chapter must pass: its own and the earlier
+    /// chapters'.
+    pub fn groups(self) -> &'static [Group] {
+        match self {
+            Chapter::Sequential | Chapter::Refactor => &[Group::Basics],
+            Chapter::Threaded => &[Group::Basics, Group::Threads],
+            Chapter::Pool => &[Group::Basics, Group::Threads, Group::Pool],
+        }
+    }
+}
+
+/// A group of stages, headed by the book's section in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Chapters 11–12: files, the loop, Content-Type, 404, bad requests.
+    Basics,
+    /// Chapter 13: a thread per client.
+    Threads,
+    /// Chapter 13's column: a bounded pool.
+    Pool,
+    /// What this workspace does and the book's code does not.
+    Beyond,
+}
+
+/// What to check, and where.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The chapter whose stages (and earlier ones) to run.
+    pub chapter: Chapter,
+    /// The server's URL.
+    pub url: String,
+    /// Compare bodies byte for byte with the files here.
+    pub static_dir: Option<PathBuf>,
+    /// The pool's bound being checked; `None`: [`DEFAULT_MAX_WORKERS`].
+    pub max_workers: Option<usize>,
+    /// Also run the [`Group::Beyond`] stages.
+    pub beyond: bool,
+    /// The report's language.
+    pub lang: Lang,
+    /// Show how to replay every request, not only the failed ones.
+    pub verbose: bool,
+}
+
+impl Options {
+    /// Checks `chapter`'s stages at `url`, in English, nothing else.
+    pub fn new(chapter: Chapter, url: impl Into<String>) -> Options {
+        Options {
+            chapter,
+            url: url.into(),
+            static_dir: None,
+            max_workers: None,
+            beyond: false,
+            lang: Lang::En,
+            verbose: false,
+        }
+    }
+}
+
+/// Why the checks could not run at all (exit status 2).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunError {
+    /// The URL, or an option, is wrong.
+    Usage(Text),
+    /// No address of the URL's host accepted a connection.
+    NothingListening {
+        /// `HOST:PORT` from the URL.
+        authority: String,
+        /// The addresses tried.
+        tried: Vec<SocketAddr>,
+    },
+}
+
+impl RunError {
+    /// The plain sentence to print.
+    pub fn describe(&self) -> Text {
+        match self {
+            RunError::Usage(text) => text.clone(),
+            RunError::NothingListening { authority, tried } => {
+                let tried: Vec<String> = tried.iter().map(ToString::to_string).collect();
+                let tried = tried.join(", ");
+                Text::new(
+                    format!(
+                        "{authority} で待ち受けているサーバーがありません（試したアドレス：{tried}）。先にサーバーを起動してください"
+                    ),
+                    format!(
+                        "nothing is listening at {authority} (tried {tried}) — start your server first"
+                    ),
+                )
+            }
+        }
+    }
+}
+
+/// Everything a stage needs.
+pub struct Ctx<'a> {
+    /// The server.
+    pub target: &'a Target,
+    /// The files to compare with, if `--static-dir` was given.
+    pub files: &'a StaticFiles,
+    /// The pool's bound being checked.
+    pub max_workers: usize,
+}
+
+/// The expected bytes of the files the stages fetch.
+#[derive(Debug, Default)]
+pub struct StaticFiles {
+    /// `--static-dir`, canonical.
+    pub dir: Option<PathBuf>,
+    /// `(name, bytes)` of `index.html`, `index.css`, `logo.png`, when given.
+    pub known: Vec<(&'static str, Vec<u8>)>,
+    /// The largest file under the folder: its URL path (relative, encoded) and bytes.
+    pub largest: Option<(String, Vec<u8>)>,
+}
+
+impl StaticFiles {
+    /// Reads the three files the book serves, and finds the largest file.
+    pub fn load(dir: &Path) -> Result<StaticFiles, Text> {
+        let dir = dir.canonicalize().map_err(|err| {
+            Text::new(
+                format!("--static-dir {} が開けません（{err}）", dir.display()),
+                format!("cannot open --static-dir {} ({err})", dir.display()),
+            )
+        })?;
+        let mut known = Vec::new();
+        for name in ["index.html", "index.css", "logo.png"] {
+            let bytes = std::fs::read(dir.join(name)).map_err(|err| {
+                Text::new(
+                    format!("--static-dir に {name} がありません（{err}）。本の static/ を指定してください"),
+                    format!("--static-dir has no {name} ({err}); give the book's static/ folder"),
+                )
+            })?;
+            known.push((name, bytes));
+        }
+        let largest = beyond::largest_file(&dir);
+        Ok(StaticFiles {
+            dir: Some(dir),
+            known,
+            largest,
+        })
+    }
+
+    /// The expected bytes of `name`, if known.
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.known
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| b.as_slice())
+    }
+}
+
+/// What one stage found.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// ✓ or ✗.
+    pub passed: bool,
+    /// What was measured, e.g. "answered after 2.8 s while ...".
+    pub measured: Text,
+    /// How to send the same requests by hand (`curl` lines, raw bytes).
+    pub repro: Vec<Text>,
+    /// The server stopped answering: the stages after this one would only
+    /// wait for the same, so they are skipped.
+    pub unresponsive: bool,
+}
+
+impl Outcome {
+    /// A passed stage.
+    pub fn pass(measured: Text, repro: Vec<Text>) -> Outcome {
+        Outcome {
+            passed: true,
+            measured,
+            repro,
+            unresponsive: false,
+        }
+    }
+
+    /// A failed stage.
+    pub fn fail(measured: Text, repro: Vec<Text>) -> Outcome {
+        Outcome {
+            passed: false,
+            measured,
+            repro,
+            unresponsive: false,
+        }
+    }
+
+    /// A failed stage after which the server did not answer any more.
+    pub fn failed_fetch(err: &FetchError, context: Option<Text>, repro: Vec<Text>) -> Outcome {
+        let measured = match context {
+            Some(context) => context.join("：", &err.describe()),
+            None => err.describe(),
+        };
+        Outcome {
+            passed: false,
+            measured,
+            repro,
+            unresponsive: err.is_unresponsive(),
+        }
+    }
+}
+
+/// One stage: what it checks, where the book teaches it, how to run it.
+pub struct Stage {
+    /// A short stable name, e.g. `silent-client`.
+    pub id: &'static str,
+    /// Its group (the report's heading).
+    pub group: Group,
+    /// What it checks, in a few words.
+    pub title: Text,
+    /// Where the book (and the guide) teach it.
+    pub source: Source,
+    /// What to change when it fails.
+    pub advice: Text,
+    /// Runs it.
+    pub run: fn(&Ctx) -> Outcome,
+}
+
+/// The stages for `chapter`, in the book's order, and the beyond stages if asked.
+pub fn stages(chapter: Chapter, beyond: bool) -> Vec<Stage> {
+    let mut list = Vec::new();
+    for group in chapter.groups() {
+        list.extend(group_stages(*group));
+    }
+    if beyond {
+        list.extend(group_stages(Group::Beyond));
+    }
+    list
+}
+
+fn group_stages(group: Group) -> Vec<Stage> {
+    match group {
+        Group::Basics => basics::stages(),
+        Group::Threads => threads::stages(),
+        Group::Pool => pool::stages(),
+        Group::Beyond => beyond::stages(),
+    }
+}
+
+/// Runs every stage of `options.chapter` against `options.url`; `each` sees
+/// each stage's result as soon as it is known (the binary prints it).
+pub fn run_with(
+    options: &Options,
+    each: &mut dyn FnMut(&report::StageResult),
+) -> Result<Report, RunError> {
+    let target = Target::parse(&options.url).map_err(RunError::Usage)?;
+    let files = match &options.static_dir {
+        Some(dir) => StaticFiles::load(dir).map_err(RunError::Usage)?,
+        None => StaticFiles::default(),
+    };
+    let max_workers = options.max_workers.unwrap_or(DEFAULT_MAX_WORKERS);
+    if max_workers == 0 || max_workers > 1000 {
+        return Err(RunError::Usage(Text::new(
+            "--max-workers は 1 から 1000 までです",
+            "--max-workers must be from 1 to 1000",
+        )));
+    }
+    let ctx = Ctx {
+        target: &target,
+        files: &files,
+        max_workers,
+    };
+    let started = Instant::now();
+    let mut report = Report::new(options);
+    let mut stopped: Option<Text> = None;
+    for stage in stages(options.chapter, options.beyond) {
+        let began = Instant::now();
+        let result = match &stopped {
+            Some(why) => report::StageResult::skipped(&stage, why.clone()),
+            None => {
+                let outcome = (stage.run)(&ctx);
+                if target.chosen().is_none() {
+                    return Err(RunError::NothingListening {
+                        authority: target.authority().to_owned(),
+                        tried: target.addrs().to_vec(),
+                    });
+                }
+                if outcome.unresponsive {
+                    stopped = Some(Text::new(
+                        format!(
+                            "{} でサーバーが応答しなくなったため、飛ばしました",
+                            stage.id
+                        ),
+                        format!("skipped: the server stopped answering at {}", stage.id),
+                    ));
+                }
+                report::StageResult::from_outcome(&stage, outcome, began.elapsed())
+            }
+        };
+        each(&result);
+        report.stages.push(result);
+    }
+    report.address = target.chosen();
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// [`run_with`], without watching the stages go by.
+pub fn run(options: &Options) -> Result<Report, RunError> {
+    run_with(options, &mut |_| {})
+}

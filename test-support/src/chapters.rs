@@ -2,7 +2,10 @@
 //! client affects the others (the point of chapter 13).
 
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use checker::Target;
+use checker::threads::{HeldUp, Silence, get_beside_silent_clients};
 
 use crate::{Server, static_file};
 
@@ -59,15 +62,16 @@ pub fn book_lines(log: &[String], thread: &str) -> Vec<String> {
 /// next client up for about `--read-timeout` (1 s here), and no longer.
 pub fn idle_client_delays_others_by_read_timeout(bin: &str) {
     let server = Server::start(bin, &["--read-timeout", "1"]);
-    let _idle = server.connect();
-    server.wait_for_log("接続が完了しました", Duration::from_secs(5));
-    let started = Instant::now();
-    let reply = server.get("/index.html");
-    let waited = started.elapsed();
-    assert_eq!(reply.status, 200);
+    let held = beside_silent_clients(&server, 1, Duration::from_secs(5));
     assert!(
-        waited >= Duration::from_millis(700) && waited < Duration::from_secs(3),
-        "the idle client should delay this one by about 1 s, not {waited:?}"
+        held.released_at.is_none(),
+        "only answered after the idle client left: {held:?}"
+    );
+    assert_eq!(status(&held), 200);
+    assert!(
+        held.waited >= Duration::from_millis(700) && held.waited < Duration::from_secs(3),
+        "the idle client should delay this one by about 1 s, not {:?}",
+        held.waited
     );
     server.wait_for_log("cause: the client sent nothing", Duration::from_secs(5));
 }
@@ -76,16 +80,40 @@ pub fn idle_client_delays_others_by_read_timeout(bin: &str) {
 /// 10 s), another client is answered at once.
 pub fn idle_client_does_not_delay_others(bin: &str) {
     let server = Server::start(bin, &["--read-timeout", "10"]);
-    let _idle = server.connect();
-    server.wait_for_log("接続が完了しました", Duration::from_secs(5));
-    let started = Instant::now();
-    let reply = server.get("/index.html");
-    let waited = started.elapsed();
-    assert_eq!(reply.status, 200);
+    let held = beside_silent_clients(&server, 1, Duration::from_secs(5));
+    assert_eq!(status(&held), 200);
     assert!(
-        waited < Duration::from_secs(5),
-        "served after {waited:?}: the idle client held it up"
+        held.answered_before_release(),
+        "served after {:?}: the idle client held it up",
+        held.waited
     );
+}
+
+/// Connects `silent` clients that send nothing, waits until the server has
+/// logged each connection, and times a GET; after `hold` without an answer
+/// the idle clients leave. The checker's own measurement
+/// ([`checker::threads::get_beside_silent_clients`]), so the two agree.
+fn beside_silent_clients(server: &Server, silent: usize, hold: Duration) -> HeldUp {
+    let target = Target::from_addr(server.addr);
+    let silence = Silence {
+        clients: silent,
+        hold,
+        release: silent,
+        after: Duration::from_secs(5),
+    };
+    get_beside_silent_clients(&target, "/index.html", silence, || {
+        if silent > 0 {
+            server.wait_for_log_count("接続が完了しました", silent, Duration::from_secs(5));
+        }
+    })
+    .expect("the idle clients and the GET connect")
+}
+
+fn status(held: &HeldUp) -> u16 {
+    match &held.reply {
+        Ok(reply) => reply.status,
+        Err(err) => panic!("no answer: {err:?}"),
+    }
 }
 
 /// Many clients at once each get the exact bytes.
@@ -115,24 +143,36 @@ pub fn concurrent_clients_get_exact_bytes(bin: &str, clients: usize) {
     });
 }
 
-/// The book's scenario, as `lesson-demo` runs it: one client takes 1.5 s to
-/// finish its request while nine others arrive. A sequential chapter makes
-/// them wait for it; the threaded one answers them at once.
+/// The book's scenario, as the checker's `trickle` stage runs it: one
+/// client takes 1.5 s to finish its request while nine others arrive. A
+/// sequential chapter makes them wait for it; the threaded one answers them
+/// at once.
 pub fn slow_client_scenario(bin: &str, sequential: bool) {
     let server = Server::start(bin, &[]);
+    let target = Target::from_addr(server.addr);
     let slow = Duration::from_millis(1500);
-    let exchanges = lesson_demo::scenario(server.addr, "/index.html", slow).expect("scenario ran");
-    assert_eq!(exchanges.len(), lesson_demo::FAST + 1);
-    let (median, max) = lesson_demo::summary(&exchanges);
+    let run =
+        checker::threads::trickle_scenario(&target, "/index.html", slow, checker::threads::FAST)
+            .expect("scenario ran");
+    assert_eq!(run.fast.len(), checker::threads::FAST);
+    assert_eq!(
+        run.slow.as_ref().map(|r| r.status).ok(),
+        Some(200),
+        "{:?}",
+        run.slow
+    );
+    let (median, max) = run
+        .fast_median_max()
+        .unwrap_or_else(|| panic!("a fast client got no answer: {:?}", run.fast));
     if sequential {
         assert!(
-            median >= 1000.0,
-            "fast requests did not wait for the slow one: median {median} ms"
+            median >= Duration::from_millis(1000),
+            "fast requests did not wait for the slow one: median {median:?}"
         );
     } else {
         assert!(
-            max < 1000.0,
-            "fast requests waited for the slow one: max {max} ms"
+            max < Duration::from_millis(1000),
+            "fast requests waited for the slow one: max {max:?}"
         );
     }
 }
@@ -184,12 +224,14 @@ pub fn pool_reuses_its_threads(bin: &str) {
 }
 
 /// Starts `bin ARGS`, connects `idle` clients that send nothing, and returns
-/// how long a GET then takes.
+/// how long a GET then takes (the idle clients stay up to 5 s).
 fn wait_behind_idle_clients(bin: &str, args: &[&str], idle: usize) -> Duration {
     let server = Server::start(bin, args);
-    let silent: Vec<_> = (0..idle).map(|_| server.connect()).collect();
-    server.wait_for_log_count("接続が完了しました", silent.len(), Duration::from_secs(5));
-    let started = Instant::now();
-    assert_eq!(server.get("/index.html").status, 200);
-    started.elapsed()
+    let held = beside_silent_clients(&server, idle, Duration::from_secs(5));
+    assert_eq!(status(&held), 200);
+    assert!(
+        held.released_at.is_none(),
+        "only answered after the idle clients left: {held:?}"
+    );
+    held.waited
 }

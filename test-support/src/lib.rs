@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod chapters;
+pub mod checker_runs;
 pub mod docs;
 pub mod hardening;
 pub mod robustness;

@@ -1,0 +1,15 @@
+//! The checker (`cargo run -p checker`) against this chapter's binary.
+
+use test_support::checker_runs;
+
+const BIN: &str = env!("CARGO_BIN_EXE_chapter13-refactor");
+
+#[test]
+fn passes_its_own_chapters_stages_and_the_beyond_stages() {
+    checker_runs::passes_own_chapter(BIN, "chapter13-refactor");
+}
+
+#[test]
+fn fails_the_threaded_chapters_stages_with_the_hint() {
+    checker_runs::fails_threads_stages(BIN);
+}

@@ -1,0 +1,571 @@
+//! The checker's side of the wire: raw TCP as a browser or `curl` would
+//! send it, every connect, read and write under a timeout, every answer
+//! read under a size cap, so that no server can make the checker hang.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::text::Text;
+
+/// Longest wait for a connection to be accepted by the kernel.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Longest wait for a whole answer to an ordinary request.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest wait for one write; requests are small, so this only trips when
+/// the server stopped reading.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(3);
+/// After the body that `Content-Length` announced, how long to wait for the
+/// server to close (it was asked to) or to send bytes it should not.
+const CLOSE_GRACE: Duration = Duration::from_millis(500);
+/// The most bytes read for one answer, above what is expected: a server that
+/// answers forever is cut off here.
+pub const RESPONSE_CAP: usize = 32 * 1024 * 1024;
+
+/// Where the server is: the URL's authority and path, and every address its
+/// host name resolves to. The first address that accepts is kept.
+#[derive(Debug)]
+pub struct Target {
+    authority: String,
+    base: String,
+    addrs: Vec<SocketAddr>,
+    chosen: Mutex<Option<SocketAddr>>,
+}
+
+impl Target {
+    /// Parses `http://HOST[:PORT][/PATH]` (the scheme may be left out) and
+    /// resolves HOST to all its addresses, IPv4 and IPv6.
+    pub fn parse(url: &str) -> Result<Target, Text> {
+        let rest = match url.split_once("://") {
+            Some(("http", rest)) => rest,
+            Some((scheme, _)) => {
+                return Err(Text::new(
+                    format!("{scheme}:// は確かめられません。本のサーバーは http:// で話します"),
+                    format!(
+                        "{scheme}:// cannot be checked: the book's server speaks plain http://"
+                    ),
+                ));
+            }
+            None => url,
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(at) => (&rest[..at], &rest[at..]),
+            None => (rest, "/"),
+        };
+        // The folder the URL names: stages ask for files in it.
+        let base = &path[..path.rfind('/').map_or(0, |at| at + 1)];
+        let (host, port) = split_host_port(authority).ok_or_else(|| {
+            Text::new(
+                format!("URL {url} のホストとポートが読めません"),
+                format!("cannot read a host and port in the URL {url}"),
+            )
+        })?;
+        let addrs: Vec<SocketAddr> = (host, port)
+            .to_socket_addrs()
+            .map_err(|err| {
+                Text::new(
+                    format!("{host} のアドレスが分かりません（{err}）"),
+                    format!("cannot resolve {host} ({err})"),
+                )
+            })?
+            .collect();
+        if addrs.is_empty() {
+            return Err(Text::new(
+                format!("{host} にはアドレスがありません"),
+                format!("{host} has no address"),
+            ));
+        }
+        Ok(Target {
+            authority: authority.to_owned(),
+            base: if base.is_empty() {
+                "/".to_owned()
+            } else {
+                base.to_owned()
+            },
+            addrs,
+            chosen: Mutex::new(None),
+        })
+    }
+
+    /// A target at one known address (tests start servers on port 0).
+    pub fn from_addr(addr: SocketAddr) -> Target {
+        Target {
+            authority: addr.to_string(),
+            base: "/".to_owned(),
+            addrs: vec![addr],
+            chosen: Mutex::new(None),
+        }
+    }
+
+    /// The addresses tried, in order.
+    pub fn addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+
+    /// `HOST:PORT` as the URL gave it.
+    pub fn authority(&self) -> &str {
+        &self.authority
+    }
+
+    /// The address that accepted a connection, once one has.
+    pub fn chosen(&self) -> Option<SocketAddr> {
+        *self.chosen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The request target for `file` in the URL's folder, e.g. `/index.html`.
+    pub fn path(&self, file: &str) -> String {
+        format!("{}{file}", self.base)
+    }
+
+    /// The full URL of `path`, for the `curl` lines.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.authority)
+    }
+
+    /// A request as a browser's minimal one, with `Connection: close`.
+    pub fn request(&self, method: &str, path: &str) -> Vec<u8> {
+        format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: henaserver-checker\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+            self.authority
+        )
+        .into_bytes()
+    }
+
+    /// Connects, trying the address that worked before, then every other.
+    pub fn connect(&self) -> Result<TcpStream, FetchError> {
+        let mut order: Vec<SocketAddr> = self.chosen().into_iter().collect();
+        order.extend(self.addrs.iter().filter(|a| Some(**a) != self.chosen()));
+        let mut last = None;
+        for addr in order {
+            match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
+                Ok(stream) => {
+                    *self.chosen.lock().unwrap_or_else(|e| e.into_inner()) = Some(addr);
+                    stream.set_write_timeout(Some(WRITE_TIMEOUT)).map_err(io)?;
+                    stream.set_read_timeout(Some(ANSWER_TIMEOUT)).map_err(io)?;
+                    return Ok(stream);
+                }
+                Err(err) => last = Some(err),
+            }
+        }
+        Err(FetchError::Refused(
+            last.map_or_else(String::new, |e| e.to_string()),
+        ))
+    }
+}
+
+/// `host:port`, `[v6]:port`, or `host` (port 80).
+fn split_host_port(authority: &str) -> Option<(&str, u16)> {
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        let port = match after.strip_prefix(':') {
+            Some(port) => port.parse().ok()?,
+            None if after.is_empty() => 80,
+            None => return None,
+        };
+        return Some((host, port));
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() => Some((host, port.parse().ok()?)),
+        Some(_) => None,
+        None if !authority.is_empty() => Some((authority, 80)),
+        None => None,
+    }
+}
+
+fn io(err: std::io::Error) -> FetchError {
+    FetchError::Io(err.to_string())
+}
+
+/// An answer as received.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// Header lines, names as sent.
+    pub headers: Vec<(String, String)>,
+    /// Everything after the head, as received.
+    pub body: Vec<u8>,
+    /// From sending the request to the end of the answer.
+    pub elapsed: Duration,
+}
+
+impl Reply {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The media type of `Content-Type`, lower case, without parameters.
+    pub fn media_type(&self) -> Option<String> {
+        let value = self.header("Content-Type")?;
+        Some(
+            value
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase(),
+        )
+    }
+
+    /// `Content-Length`, if present and a number.
+    pub fn content_length(&self) -> Option<u64> {
+        self.header("Content-Length")?.trim().parse().ok()
+    }
+}
+
+/// Why no complete answer came.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FetchError {
+    /// No address accepted a connection.
+    Refused(String),
+    /// Connected, but not a byte came back in time.
+    NoAnswer(Duration),
+    /// Part of an answer came, then nothing more in time.
+    Stalled {
+        /// Bytes received (head included).
+        received: usize,
+        /// The body length announced, if the head was complete.
+        expected: Option<u64>,
+        /// How long the checker waited.
+        waited: Duration,
+    },
+    /// The server closed without sending a byte.
+    Closed,
+    /// The server closed in the middle of the head.
+    ClosedMidHead(usize),
+    /// The connection was reset before a complete answer.
+    Reset(usize),
+    /// The first bytes are not an HTTP status line.
+    NotHttp(String),
+    /// More bytes than any answer here should have.
+    Unended(usize),
+    /// Another socket error.
+    Io(String),
+}
+
+impl FetchError {
+    /// True when the server stopped answering (a timeout, or nothing
+    /// listening any more): later stages would only wait for the same.
+    pub fn is_unresponsive(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Refused(_) | FetchError::NoAnswer(_) | FetchError::Stalled { .. }
+        )
+    }
+
+    /// What happened, in both languages.
+    pub fn describe(&self) -> Text {
+        match self {
+            FetchError::Refused(why) => Text::new(
+                format!("接続できません（{why}）：サーバーはもう待ち受けていません"),
+                format!("cannot connect ({why}): the server is not listening any more"),
+            ),
+            FetchError::NoAnswer(waited) => Text::new(
+                format!("{} 待っても応答がありません", secs(*waited)),
+                format!("no answer in {}", secs(*waited)),
+            ),
+            FetchError::Stalled {
+                received,
+                expected,
+                waited,
+            } => match expected {
+                Some(len) => Text::new(
+                    format!(
+                        "応答が途中で止まりました：Content-Length は本文 {len} バイト、{} 待って届いたのは全体で {received} バイト",
+                        secs(*waited)
+                    ),
+                    format!(
+                        "the answer stopped part way: Content-Length announces a {len}-byte body, {received} bytes in all arrived in {}",
+                        secs(*waited)
+                    ),
+                ),
+                None => Text::new(
+                    format!(
+                        "応答が途中で止まりました：{} 待って {received} バイト、ヘッダーの終わり（空行）が来ません",
+                        secs(*waited)
+                    ),
+                    format!(
+                        "the answer stopped part way: {received} bytes in {}, and no end of the head (empty line)",
+                        secs(*waited)
+                    ),
+                ),
+            },
+            FetchError::Closed => Text::new(
+                "何も送らずに接続を閉じました",
+                "the server closed the connection without answering",
+            ),
+            FetchError::ClosedMidHead(n) => Text::new(
+                format!("ヘッダーの途中（{n} バイト）で接続を閉じました"),
+                format!("the server closed the connection in the middle of the head ({n} bytes)"),
+            ),
+            FetchError::Reset(n) => Text::new(
+                format!("{n} バイト受け取ったところで接続がリセットされました"),
+                format!("the connection was reset after {n} bytes"),
+            ),
+            FetchError::NotHttp(start) => Text::new(
+                format!("HTTP の応答ではありません：先頭は {start}"),
+                format!("not an HTTP answer: it starts with {start}"),
+            ),
+            FetchError::Unended(n) => Text::new(
+                format!("応答が終わりません：{n} バイトを超えたので読むのをやめました"),
+                format!("the answer does not end: stopped reading after more than {n} bytes"),
+            ),
+            FetchError::Io(why) => {
+                Text::new(format!("通信エラー：{why}"), format!("socket error: {why}"))
+            }
+        }
+    }
+}
+
+/// A duration as the report shows it: `3 ms`, `2.8 s`.
+pub fn secs(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// How to read one answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Expect {
+    /// The answer to a HEAD has no body, whatever `Content-Length` says.
+    pub head_only: bool,
+    /// Give up after this long.
+    pub timeout: Duration,
+    /// Stop reading beyond this many bytes.
+    pub cap: usize,
+}
+
+impl Default for Expect {
+    fn default() -> Self {
+        Expect {
+            head_only: false,
+            timeout: ANSWER_TIMEOUT,
+            cap: RESPONSE_CAP,
+        }
+    }
+}
+
+/// Connects, sends `request`, and reads the answer.
+pub fn fetch(target: &Target, request: &[u8], expect: Expect) -> Result<Reply, FetchError> {
+    let mut stream = target.connect()?;
+    send_and_read(&mut stream, request, expect)
+}
+
+/// Sends `request` on `stream` and reads the answer.
+pub fn send_and_read(
+    stream: &mut TcpStream,
+    request: &[u8],
+    expect: Expect,
+) -> Result<Reply, FetchError> {
+    let started = Instant::now();
+    if let Err(err) = stream.write_all(request) {
+        // A server may close before reading everything (the book's reads
+        // 4096 bytes once); whatever it answered is still worth reading.
+        if !matches!(
+            err.kind(),
+            ErrorKind::BrokenPipe | ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+        ) {
+            return Err(io(err));
+        }
+    }
+    read_answer(stream, started, expect)
+}
+
+/// Reads one answer that started at `started`: until the server closes,
+/// or, once the announced body is complete, until a short grace passes.
+pub fn read_answer(
+    stream: &mut TcpStream,
+    started: Instant,
+    expect: Expect,
+) -> Result<Reply, FetchError> {
+    let deadline = started + expect.timeout;
+    let mut buf: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut head: Option<(usize, Reply)> = None;
+    let mut grace_until: Option<Instant> = None;
+    loop {
+        let until = grace_until.map_or(deadline, |g| g.min(deadline));
+        let left = until.saturating_duration_since(Instant::now());
+        let timed_out = left.is_zero()
+            || stream
+                .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                .is_err();
+        let read = if timed_out {
+            Err(ErrorKind::TimedOut.into())
+        } else {
+            stream.read(&mut chunk)
+        };
+        match read {
+            Ok(0) => break,
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                if buf.len() > expect.cap {
+                    return Err(FetchError::Unended(expect.cap));
+                }
+                if head.is_none() {
+                    head = parse_head(&buf)?;
+                }
+                if let Some((head_len, reply)) = &head {
+                    let body = (buf.len() - head_len) as u64;
+                    let wanted = if expect.head_only {
+                        Some(0)
+                    } else {
+                        reply.content_length()
+                    };
+                    if grace_until.is_none() && wanted.is_some_and(|w| body >= w) {
+                        grace_until = Some(Instant::now() + CLOSE_GRACE);
+                    }
+                }
+            }
+            Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                if grace_until.is_some_and(|g| Instant::now() >= g) {
+                    break; // complete; the server merely kept the connection open
+                }
+                let waited = started.elapsed();
+                if buf.is_empty() {
+                    return Err(FetchError::NoAnswer(waited));
+                }
+                return Err(FetchError::Stalled {
+                    received: buf.len(),
+                    expected: head.as_ref().and_then(|(_, r)| r.content_length()),
+                    waited,
+                });
+            }
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+                ) =>
+            {
+                // A reset after a complete answer is the server closing with
+                // our unread bytes in its buffer: the answer still counts.
+                if grace_until.is_some() {
+                    break;
+                }
+                if buf.is_empty() {
+                    return Err(FetchError::Closed);
+                }
+                return Err(FetchError::Reset(buf.len()));
+            }
+            Err(err) if err.kind() == ErrorKind::Interrupted => {}
+            Err(err) => return Err(io(err)),
+        }
+    }
+    let _ = stream.shutdown(Shutdown::Both);
+    match head {
+        Some((head_len, mut reply)) => {
+            reply.body = buf.split_off(head_len);
+            reply.elapsed = started.elapsed();
+            Ok(reply)
+        }
+        None if buf.is_empty() => Err(FetchError::Closed),
+        None => Err(FetchError::ClosedMidHead(buf.len())),
+    }
+}
+
+/// The head, once complete; an error as soon as the bytes cannot be HTTP.
+fn parse_head(buf: &[u8]) -> Result<Option<(usize, Reply)>, FetchError> {
+    let mut headers = [httparse::EMPTY_HEADER; 100];
+    let mut response = httparse::Response::new(&mut headers);
+    match response.parse(buf) {
+        Ok(httparse::Status::Partial) => Ok(None),
+        Ok(httparse::Status::Complete(len)) => {
+            let headers = response
+                .headers
+                .iter()
+                .map(|h| {
+                    (
+                        h.name.to_owned(),
+                        String::from_utf8_lossy(h.value).trim().to_owned(),
+                    )
+                })
+                .collect();
+            Ok(Some((
+                len,
+                Reply {
+                    status: response.code.unwrap_or(0),
+                    headers,
+                    body: Vec::new(),
+                    elapsed: Duration::ZERO,
+                },
+            )))
+        }
+        Err(_) => Err(FetchError::NotHttp(escape(&buf[..buf.len().min(40)]))),
+    }
+}
+
+/// Bytes as a quoted string: printable ASCII as is, the rest escaped.
+pub fn escape(bytes: &[u8]) -> String {
+    let mut out = String::from("\"");
+    for &b in bytes {
+        match b {
+            b'\r' => out.push_str("\\r"),
+            b'\n' => out.push_str("\\n"),
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_with_and_without_scheme_port_and_path() {
+        let t = Target::parse("http://127.0.0.1:8080/").expect("parses");
+        assert_eq!(t.authority(), "127.0.0.1:8080");
+        assert_eq!(t.path("index.html"), "/index.html");
+        let t = Target::parse("127.0.0.1:9/site/index.html").expect("parses");
+        assert_eq!(t.path("index.css"), "/site/index.css");
+        assert_eq!(t.url("/x"), "http://127.0.0.1:9/x");
+        let t = Target::parse("http://[::1]:8080").expect("parses");
+        assert_eq!(t.addrs(), ["[::1]:8080".parse().expect("addr")]);
+        assert!(Target::parse("https://localhost:8443/").is_err());
+        assert!(Target::parse("http://localhost:notaport/").is_err());
+    }
+
+    #[test]
+    fn localhost_resolves_to_every_address() {
+        let t = Target::parse("http://localhost:8080/").expect("parses");
+        assert!(!t.addrs().is_empty());
+        assert!(
+            t.addrs()
+                .iter()
+                .all(|a| a.ip().is_loopback() && a.port() == 8080)
+        );
+    }
+
+    #[test]
+    fn connect_skips_addresses_that_refuse() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let good = listener.local_addr().expect("addr");
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a port that then closes");
+        let target = Target {
+            authority: "localhost".to_owned(),
+            base: "/".to_owned(),
+            addrs: vec![closed, good],
+            chosen: Mutex::new(None),
+        };
+        target.connect().expect("the second address accepts");
+        assert_eq!(target.chosen(), Some(good));
+    }
+
+    #[test]
+    fn escape_shows_control_bytes() {
+        assert_eq!(escape(b"GET \x16\r\n\"x\""), r#""GET \x16\r\n\"x\"""#);
+    }
+}

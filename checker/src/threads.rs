@@ -1,0 +1,473 @@
+//! Chapter 13's stages: while one client is connected and silent, or
+//! trickles its request, the others are answered at once.
+//!
+//! The measuring functions are public: the chapters' tests call them too
+//! (`test-support`'s `chapters.rs`), with their own server options.
+
+use std::net::TcpStream;
+use std::sync::{Barrier, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::basics::curl;
+use crate::client::{Expect, FetchError, Reply, Target, secs, send_and_read};
+use crate::text::CH13_THREADS;
+use crate::{AT_ONCE, Ctx, Group, Outcome, Stage, Text};
+
+/// How long the silent client stays before the checker closes it: longer
+/// than the chapters' default read timeout (5 s), so that a sequential
+/// server shows what its timeout costs.
+pub const SILENT_HOLD: Duration = Duration::from_secs(7);
+/// After closing silent clients, how long to wait for the held-up answer.
+pub const AFTER_RELEASE: Duration = Duration::from_secs(2);
+/// How long the trickling client takes to send its request.
+pub const TRICKLE: Duration = Duration::from_secs(3);
+/// How many clients arrive while one trickles (the book's ten requests).
+pub const FAST: usize = 9;
+/// Let silent clients be accepted before the measured client comes.
+pub const SETTLE: Duration = Duration::from_millis(300);
+
+/// The stages.
+pub fn stages() -> Vec<Stage> {
+    let advice = Text::new(
+        "accept したクライアントの処理を新しいスレッドに任せ、すぐ次の accept に戻ります（本の WorkerThread(...).start()）",
+        "hand each accepted client to a new thread and go straight back to accept (the book's WorkerThread(...).start())",
+    );
+    vec![
+        Stage {
+            id: "silent-client",
+            group: Group::Threads,
+            title: Text::new(
+                "黙っているクライアントがいても、ほかのクライアントにすぐ応答する",
+                "a silent client does not hold up another",
+            ),
+            source: CH13_THREADS,
+            advice: advice.clone(),
+            run: silent_client,
+        },
+        Stage {
+            id: "trickle",
+            group: Group::Threads,
+            title: Text::new(
+                "1 人がゆっくり送っている間も、9 人にすぐ応答する",
+                "one client trickling its request, nine others answered at once",
+            ),
+            source: CH13_THREADS,
+            advice,
+            run: trickle,
+        },
+    ]
+}
+
+/// Silent clients beside a measured GET.
+#[derive(Debug, Clone, Copy)]
+pub struct Silence {
+    /// How many clients connect and send nothing.
+    pub clients: usize,
+    /// How long they stay, at most, while the GET waits.
+    pub hold: Duration,
+    /// How many the checker then closes (the first ones connected).
+    pub release: usize,
+    /// How long the GET may still take after that.
+    pub after: Duration,
+}
+
+/// What the measured GET saw.
+#[derive(Debug, Clone)]
+pub struct HeldUp {
+    /// From sending the GET to the end of its answer, or to giving up.
+    pub waited: Duration,
+    /// When the checker closed silent clients, from sending the GET; `None`
+    /// if the answer came before.
+    pub released_at: Option<Duration>,
+    /// The answer.
+    pub reply: Result<Reply, FetchError>,
+}
+
+impl HeldUp {
+    /// Answered, with any status, while every silent client was connected.
+    pub fn answered_before_release(&self) -> bool {
+        self.released_at.is_none() && self.reply.is_ok()
+    }
+
+    /// From the release to the answer, if both happened.
+    pub fn after_release(&self) -> Option<Duration> {
+        let released = self.released_at?;
+        self.reply.as_ref().ok()?;
+        Some(self.waited.saturating_sub(released))
+    }
+}
+
+/// Connects `silence.clients` clients that send nothing, calls `settled`
+/// (the checker waits [`SETTLE`]; a test can wait for the server's log),
+/// then GETs `path` on a new connection and times it. If no answer comes
+/// within `silence.hold`, closes `silence.release` silent clients and waits
+/// up to `silence.after` more.
+pub fn get_beside_silent_clients(
+    target: &Target,
+    path: &str,
+    silence: Silence,
+    settled: impl FnOnce(),
+) -> Result<HeldUp, FetchError> {
+    let mut silent: Vec<TcpStream> = (0..silence.clients)
+        .map(|_| target.connect())
+        .collect::<Result<_, _>>()?;
+    settled();
+    let request = target.request("GET", path);
+    let mut stream = target.connect()?;
+    let (done, answer) = mpsc::channel();
+    let started = Instant::now();
+    let expect = Expect {
+        timeout: silence.hold + silence.after,
+        ..Expect::default()
+    };
+    thread::scope(|scope| {
+        scope.spawn(move || {
+            let reply = send_and_read(&mut stream, &request, expect);
+            let _ = done.send((reply, started.elapsed()));
+        });
+        let (reply, waited, released_at) = match answer.recv_timeout(silence.hold) {
+            Ok((reply, waited)) => (reply, waited, None),
+            Err(_) => {
+                silent.drain(..silence.release.min(silent.len()));
+                let released = started.elapsed();
+                // The reader's own deadline ends the wait.
+                let (reply, waited) = answer.recv().unwrap_or((
+                    Err(FetchError::Io("the reading thread died".to_owned())),
+                    started.elapsed(),
+                ));
+                (reply, waited, Some(released))
+            }
+        };
+        Ok(HeldUp {
+            waited,
+            released_at,
+            reply,
+        })
+    })
+}
+
+/// The book's scenario, timed: one client sends its request slowly.
+#[derive(Debug, Clone)]
+pub struct Trickle {
+    /// The trickling client's answer (its `elapsed` counts from its first byte).
+    pub slow: Result<Reply, FetchError>,
+    /// Each other client's answer (`elapsed`: from its request to the answer's end).
+    pub fast: Vec<Result<Reply, FetchError>>,
+}
+
+impl Trickle {
+    /// The other clients' median and longest wait, when all were answered.
+    pub fn fast_median_max(&self) -> Option<(Duration, Duration)> {
+        let mut times: Vec<Duration> = self
+            .fast
+            .iter()
+            .map(|r| r.as_ref().ok().map(|r| r.elapsed))
+            .collect::<Option<_>>()?;
+        times.sort();
+        Some((*times.get(times.len() / 2)?, *times.last()?))
+    }
+}
+
+/// One client connects and sends a GET of `path` over `trickle`, its last
+/// bytes one by one; 200 ms later `fast` clients send theirs at the same moment.
+pub fn trickle_scenario(
+    target: &Target,
+    path: &str,
+    trickle: Duration,
+    fast: usize,
+) -> Result<Trickle, FetchError> {
+    let request = target.request("GET", path);
+    // The head's last 16 bytes (the end of a header and the empty line)
+    // come one at a time, so the server never sees a silent pause.
+    let (head, tail) = request.split_at(request.len().saturating_sub(16));
+    let gap = trickle / u32::try_from(tail.len().max(1)).unwrap_or(1);
+    let mut slow_stream = target.connect()?;
+    let _ = slow_stream.set_nodelay(true);
+    let fast_request = target.request("GET", path);
+    let barrier = Barrier::new(fast);
+    let expect = Expect {
+        timeout: trickle + Duration::from_secs(4),
+        ..Expect::default()
+    };
+    Ok(thread::scope(|scope| {
+        let slow = scope.spawn(move || {
+            use std::io::Write;
+            let started = Instant::now();
+            let sent = slow_stream.write_all(head).and_then(|()| {
+                for byte in tail {
+                    thread::sleep(gap);
+                    slow_stream.write_all(std::slice::from_ref(byte))?;
+                }
+                Ok(())
+            });
+            if let Err(err) = sent {
+                return Err(FetchError::Io(err.to_string()));
+            }
+            crate::client::read_answer(
+                &mut slow_stream,
+                started,
+                Expect {
+                    timeout: trickle + Duration::from_secs(4),
+                    ..Expect::default()
+                },
+            )
+        });
+        thread::sleep(Duration::from_millis(200)); // the slow client is first in line
+        let handles: Vec<_> = (0..fast)
+            .map(|_| {
+                let (barrier, request) = (&barrier, &fast_request);
+                scope.spawn(move || {
+                    barrier.wait();
+                    let mut stream = target.connect()?;
+                    send_and_read(&mut stream, request, expect)
+                })
+            })
+            .collect();
+        let fast = handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(FetchError::Io("a client thread panicked".to_owned())))
+            })
+            .collect();
+        let slow = slow
+            .join()
+            .unwrap_or_else(|_| Err(FetchError::Io("the slow client panicked".to_owned())));
+        Trickle { slow, fast }
+    }))
+}
+
+pub(crate) fn silent_repro(ctx: &Ctx, path: &str, what: Text) -> Vec<Text> {
+    let telnet = format!("curl telnet://{}", ctx.target.authority());
+    vec![
+        Text::new(
+            format!("{telnet}   （{}。つないだままにする）", what.ja),
+            format!("{telnet}   ({}; leave it open)", what.en),
+        ),
+        curl(ctx, path).join(
+            "   ",
+            &Text::new("（別のターミナルで）", "(in another terminal)"),
+        ),
+    ]
+}
+
+fn silent_client(ctx: &Ctx) -> Outcome {
+    let path = ctx.target.path("index.html");
+    let repro = silent_repro(
+        ctx,
+        &path,
+        Text::new("何も送らないクライアント", "a client that sends nothing"),
+    );
+    let silence = Silence {
+        clients: 1,
+        hold: SILENT_HOLD,
+        release: 1,
+        after: AFTER_RELEASE,
+    };
+    let held = match get_beside_silent_clients(ctx.target, &path, silence, || thread::sleep(SETTLE))
+    {
+        Ok(held) => held,
+        Err(err) => return Outcome::failed_fetch(&err, None, repro),
+    };
+    judge_beside_silent(&held, 1, repro)
+}
+
+/// ✓ when the GET was answered with 200 within [`AT_ONCE`] while the
+/// silent clients were connected.
+pub(crate) fn judge_beside_silent(held: &HeldUp, clients: usize, repro: Vec<Text>) -> Outcome {
+    let one_at_a_time = Text::new(
+        "このサーバーは一度に一つのクライアントにしか応答しません",
+        "this server answers one client at a time",
+    );
+    let who = if clients == 1 {
+        Text::new("黙っているクライアント", "a silent client")
+    } else {
+        Text::new(
+            format!("黙っているクライアント {clients} 人"),
+            format!("{clients} silent clients"),
+        )
+    };
+    match (&held.reply, held.released_at) {
+        (Ok(reply), _) if reply.status != 200 => Outcome::fail(
+            Text::new(
+                format!("{} が返りました（200 のはず）", reply.status),
+                format!("got {} instead of 200", reply.status),
+            ),
+            repro,
+        ),
+        (Ok(_), None) if held.waited < AT_ONCE => Outcome::pass(
+            Text::new(
+                format!("{}が接続している間に、{} で 200", who.ja, secs(held.waited)),
+                format!(
+                    "answered 200 in {} while {} {} connected",
+                    secs(held.waited),
+                    who.en,
+                    if clients == 1 { "was" } else { "were" }
+                ),
+            ),
+            repro,
+        ),
+        (Ok(_), None) => Outcome::fail(
+            Text::new(
+                format!(
+                    "{}が接続している間、応答に {} かかりました：{}",
+                    who.ja,
+                    secs(held.waited),
+                    one_at_a_time.ja
+                ),
+                format!(
+                    "answered after {} while {} {} connected: {}",
+                    secs(held.waited),
+                    who.en,
+                    if clients == 1 { "was" } else { "were" },
+                    one_at_a_time.en
+                ),
+            ),
+            repro,
+        ),
+        (Ok(_), Some(released)) => Outcome::fail(
+            Text::new(
+                format!(
+                    "{}が接続している {} の間は応答がなく、チェッカーが閉じてから {} 後に応答しました：{}",
+                    who.ja,
+                    secs(released),
+                    secs(held.waited.saturating_sub(released)),
+                    one_at_a_time.ja
+                ),
+                format!(
+                    "no answer in the {} {} stayed connected; answered {} after the checker closed it: {}",
+                    secs(released),
+                    who.en,
+                    secs(held.waited.saturating_sub(released)),
+                    one_at_a_time.en
+                ),
+            ),
+            repro,
+        ),
+        (Err(err), _) => {
+            let context = Text::new(
+                format!("{}が接続している間のリクエスト", who.ja),
+                format!(
+                    "the request while {} {} connected",
+                    who.en,
+                    if clients == 1 { "was" } else { "were" }
+                ),
+            );
+            let mut outcome = Outcome::failed_fetch(err, Some(context), repro);
+            // Not answered even after the silent clients left: the server is stuck.
+            outcome.unresponsive = held.released_at.is_some() && outcome.unresponsive;
+            outcome
+        }
+    }
+}
+
+fn trickle(ctx: &Ctx) -> Outcome {
+    let path = ctx.target.path("index.html");
+    let repro = vec![
+        Text::new(
+            format!(
+                "curl telnet://{}   （GET のリクエストを 1 行ずつ手で打ち、最後の空行を送らずに待つ）",
+                ctx.target.authority()
+            ),
+            format!(
+                "curl telnet://{}   (type a GET request line by line, and wait before the final empty line)",
+                ctx.target.authority()
+            ),
+        ),
+        curl(ctx, &path).join(
+            "   ",
+            &Text::new("（別のターミナルで）", "(in another terminal)"),
+        ),
+    ];
+    let run = match trickle_scenario(ctx.target, &path, TRICKLE, FAST) {
+        Ok(run) => run,
+        Err(err) => return Outcome::failed_fetch(&err, None, repro),
+    };
+    for (i, reply) in run.fast.iter().enumerate() {
+        let context = Text::new(format!("{} 人目", i + 1), format!("client {}", i + 1));
+        match reply {
+            Err(err) => return Outcome::failed_fetch(err, Some(context), repro),
+            Ok(reply) if reply.status != 200 => {
+                return Outcome::fail(
+                    context.join(
+                        "：",
+                        &Text::new(
+                            format!("{} が返りました", reply.status),
+                            format!("got {}", reply.status),
+                        ),
+                    ),
+                    repro,
+                );
+            }
+            Ok(_) => {}
+        }
+    }
+    let Some((median, max)) = run.fast_median_max() else {
+        return Outcome::fail(Text::new("応答がありません", "no answers"), repro);
+    };
+    let slow = match &run.slow {
+        Ok(reply) if reply.status == 200 => reply.elapsed,
+        Ok(reply) => {
+            return Outcome::fail(
+                Text::new(
+                    format!(
+                        "ゆっくり送ったクライアントに {} が返りました（200 のはず）",
+                        reply.status
+                    ),
+                    format!("the trickling client got {} instead of 200", reply.status),
+                ),
+                repro,
+            );
+        }
+        Err(err) => {
+            return Outcome::failed_fetch(
+                err,
+                Some(Text::new(
+                    "ゆっくり送ったクライアント",
+                    "the trickling client",
+                )),
+                repro,
+            );
+        }
+    };
+    if max < AT_ONCE {
+        Outcome::pass(
+            Text::new(
+                format!(
+                    "1 人が {} かけて送る間に、{FAST} 人に 200（中央値 {}、最大 {}）。ゆっくりの 1 人にも {} で 200",
+                    secs(TRICKLE),
+                    secs(median),
+                    secs(max),
+                    secs(slow)
+                ),
+                format!(
+                    "while one client took {} to send its request, {FAST} others got 200 (median {}, slowest {}); the slow one got 200 after {}",
+                    secs(TRICKLE),
+                    secs(median),
+                    secs(max),
+                    secs(slow)
+                ),
+            ),
+            repro,
+        )
+    } else {
+        Outcome::fail(
+            Text::new(
+                format!(
+                    "1 人が {} かけて送る間、{FAST} 人への応答は中央値 {}、最大 {} 待たされました：このサーバーは一度に一つのクライアントにしか応答しません",
+                    secs(TRICKLE),
+                    secs(median),
+                    secs(max)
+                ),
+                format!(
+                    "while one client took {} to send its request, {FAST} others waited {} (median; slowest {}): this server answers one client at a time",
+                    secs(TRICKLE),
+                    secs(median),
+                    secs(max)
+                ),
+            ),
+            repro,
+        )
+    }
+}

@@ -1,0 +1,226 @@
+//! The checker (`checker/`) against the real chapter binaries: each passes
+//! its own chapter's stages and the beyond stages; the sequential chapters
+//! fail the threaded chapter's stages, with the hint; the threaded chapter
+//! fails the pool's bound; and the guide's sample reports
+//! (`docs/*/check-your-server.md`) match a real run.
+//!
+//! A sample is a fenced block after `<!-- checker: CRATE ARGS... -->` (and
+//! `<!-- lang-specific -->`, since the report is in the page's language):
+//! CRATE's binary is started, the checker runs with ARGS and its URL, and
+//! the block (lines starting with `$ ` left out) must equal the report,
+//! times and ports normalised.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::PathBuf;
+
+use checker::report::{Verdict, normalise};
+use checker::{Chapter, Lang, Options, Report};
+
+use crate::docs::workspace_root;
+use crate::{Server, static_dir};
+
+/// A copy of `static/` with a 4 MiB file added, so that the large-file
+/// stage streams something large and compares it byte for byte.
+struct BigStatic(PathBuf);
+
+impl BigStatic {
+    fn new(tag: &str) -> BigStatic {
+        let dir =
+            std::env::temp_dir().join(format!("henaserver-checker-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("create the temporary static folder");
+        for name in ["index.html", "index.css", "logo.png"] {
+            fs::copy(static_dir().join(name), dir.join(name)).expect("copy a static file");
+        }
+        // Bytes that are not all alike, so a reordered or repeated chunk shows.
+        let big: Vec<u8> = (0..4u32 * 1024 * 1024)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        fs::write(dir.join("big.bin"), big).expect("write the large file");
+        BigStatic(dir)
+    }
+}
+
+impl Drop for BigStatic {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn check(server: &Server, mut options: Options) -> Report {
+    options.url = format!("http://localhost:{}/", server.addr.port());
+    checker::run(&options).unwrap_or_else(|err| panic!("the checker could not run: {err:?}"))
+}
+
+/// `bin` (the crate `krate`) passes every stage of its own chapter and
+/// every beyond stage, with bodies compared byte for byte, a 4 MiB file
+/// included.
+pub fn passes_own_chapter(bin: &str, krate: &str) {
+    let chapter = Chapter::parse(krate).expect("a chapter crate");
+    let files = BigStatic::new(krate);
+    let dir = files.0.to_str().expect("a UTF-8 temporary path");
+    let mut args = vec!["--static-dir", dir];
+    if chapter == Chapter::Pool {
+        args.extend(["--max-workers", "4"]);
+    }
+    let server = Server::start(bin, &args);
+    let mut options = Options::new(chapter, "");
+    options.beyond = true;
+    options.static_dir = Some(files.0.clone());
+    options.max_workers = (chapter == Chapter::Pool).then_some(4);
+    let report = check(&server, options);
+    assert!(report.passed(), "{}", report.render(Lang::En, true));
+    let large = report
+        .stage("large-file")
+        .expect("the large-file stage ran");
+    assert!(
+        large
+            .measured
+            .en
+            .contains("(4194304 bytes) is byte for byte"),
+        "{}",
+        large.measured.en
+    );
+}
+
+/// A sequential `bin` fails the two stages of the threaded chapter, and the
+/// report says why and where to read, in both languages.
+pub fn fails_threads_stages(bin: &str) {
+    let server = Server::start(bin, &[]);
+    let report = check(&server, Options::new(Chapter::Threaded, ""));
+    assert_eq!(
+        report.ids(Verdict::Failed),
+        ["silent-client", "trickle"],
+        "{}",
+        report.render(Lang::En, false)
+    );
+    let en = report.render(Lang::En, false);
+    let ja = report.render(Lang::Ja, false);
+    for (text, needles) in [
+        (
+            &en,
+            [
+                "this server answers one client at a time",
+                "guide: docs/en/chapter13-threaded.md",
+                "「複数のリクエストを「並列処理」する」",
+            ],
+        ),
+        (
+            &ja,
+            [
+                "このサーバーは一度に一つのクライアントにしか応答しません",
+                "ガイド: docs/ja/chapter13-threaded.md",
+                "ヒント: accept したクライアントの処理を新しいスレッドに任せ",
+            ],
+        ),
+    ] {
+        for needle in needles {
+            assert!(text.contains(needle), "{needle:?} not in:\n{text}");
+        }
+    }
+}
+
+/// The threaded `bin` has no bound: it fails the pool's bound stage, only that.
+pub fn fails_pool_bound(bin: &str) {
+    let server = Server::start(bin, &[]);
+    let mut options = Options::new(Chapter::Pool, "");
+    options.max_workers = Some(4);
+    let report = check(&server, options);
+    assert_eq!(
+        report.ids(Verdict::Failed),
+        ["pool-bound"],
+        "{}",
+        report.render(Lang::En, false)
+    );
+    let message = &report.stage("pool-bound").expect("ran").measured.en;
+    assert!(
+        message.ends_with("nothing bounds the workers at 4"),
+        "{message}"
+    );
+}
+
+/// One sample of the guide: its page's language, the checker's arguments,
+/// and the lines shown.
+struct Sample {
+    page: PathBuf,
+    lang: Lang,
+    args: Vec<String>,
+    lines: Vec<String>,
+}
+
+/// The samples for `krate` on `docs/*/check-your-server.md`.
+fn samples(krate: &str) -> Vec<Sample> {
+    let mut found = Vec::new();
+    for lang in [Lang::Ja, Lang::En] {
+        let page = workspace_root()
+            .join("docs")
+            .join(lang.code())
+            .join("check-your-server.md");
+        let text =
+            fs::read_to_string(&page).unwrap_or_else(|err| panic!("{}: {err}", page.display()));
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            let Some(marker) = line
+                .trim()
+                .strip_prefix("<!-- checker:")
+                .and_then(|m| m.strip_suffix("-->"))
+            else {
+                continue;
+            };
+            let mut words = marker.split_whitespace().map(str::to_owned);
+            if words.next().as_deref() != Some(krate) {
+                continue;
+            }
+            let args: Vec<String> = words.collect();
+            let fence = lines
+                .by_ref()
+                .find(|l| l.trim_start().starts_with("```"))
+                .expect("a code block after the checker marker");
+            assert!(!fence.is_empty());
+            let block: Vec<String> = lines
+                .by_ref()
+                .take_while(|l| !l.trim_start().starts_with("```"))
+                .filter(|l| !l.starts_with("$ "))
+                .map(str::to_owned)
+                .collect();
+            found.push(Sample {
+                page: page.clone(),
+                lang,
+                args,
+                lines: block,
+            });
+        }
+    }
+    found
+}
+
+/// Every sample report of `krate` in the guide matches a real run (one run
+/// per distinct set of arguments, rendered in each page's language).
+pub fn guide_samples_match(bin: &str, krate: &str) {
+    let samples = samples(krate);
+    assert!(
+        !samples.is_empty(),
+        "the guide has no checker sample for {krate}"
+    );
+    let mut runs: BTreeMap<Vec<String>, Report> = BTreeMap::new();
+    for sample in samples {
+        let report = runs.entry(sample.args.clone()).or_insert_with(|| {
+            let server = Server::start(bin, &[]);
+            let url = format!("http://localhost:{}/", server.addr.port());
+            let options =
+                checker::cli::parse(sample.args.iter().map(String::as_str).chain([url.as_str()]))
+                    .unwrap_or_else(|err| panic!("checker arguments {:?}: {err}", sample.args));
+            checker::run(&options)
+                .unwrap_or_else(|err| panic!("the checker could not run: {err:?}"))
+        });
+        let real = report.render(sample.lang, false);
+        assert_eq!(
+            normalise(&sample.lines.join("\n")).trim_end(),
+            normalise(&real).trim_end(),
+            "{}: the sample report for {krate} {:?} differs from a real run:\n{real}",
+            sample.page.display(),
+            sample.args
+        );
+    }
+}
