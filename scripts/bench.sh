@@ -114,7 +114,9 @@ CONF
   esac
   pid=$!
   for _ in $(seq 100); do
-    (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    # Connect and close without a byte: to a server that is a client who
+    # changed its mind, not a broken request in its log.
+    (: >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.05
   done
   if [ "$name" = nginx ]; then
@@ -245,8 +247,8 @@ scaling_main() {
   echo
   mkdir -p "$(dirname "$svg")"
   target/release/scaling report "$busy" "$silent" "$svg" "$CAP" \
-    "$(printf '%s\n%s round(s), %s s per wrk run; fresh GET capped at %s s; %s; load average %s' \
-      "$machine" "$ROUNDS" "$DURATION" "$CAP" "$limits" "$load_before")"
+    "$(printf '%s; load average before the run %s\n%s round(s), %s s per wrk run, servers interleaved; fresh GET capped at %s s\n%s' \
+      "$machine" "$load_before" "$ROUNDS" "$DURATION" "$CAP" "$limits")"
   if [ -s "$notes" ]; then
     echo "Notes from the run:"
     sed 's/^/- /' "$notes"
