@@ -53,6 +53,10 @@ impl Config {
     /// the sentence that names its book chapter.
     pub fn command(name: &'static str, about: &'static str) -> Command {
         Command::new(name)
+            // Not the file name clap would take from argv[0]: on Windows
+            // that is `chapter12-sequential.exe`, and the usage line and the
+            // guide's console blocks would differ between systems.
+            .bin_name(name)
             .version(env!("CARGO_PKG_VERSION"))
             .about(about)
             .help_template(HELP_TEMPLATE)

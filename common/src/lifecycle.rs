@@ -137,11 +137,27 @@ pub fn accept_failed(err: &io::Error) {
 /// then exits with status 1. Errors here come from creating the listening
 /// socket (or installing the Ctrl+C handler), never from a client.
 pub fn exit_on_start_error(config: &Config, err: io::Error) -> ! {
-    let address = config.address();
-    let hint = match err.kind() {
+    eprintln!(
+        "error: {}",
+        start_error_hint(config.address(), &err, cfg!(windows))
+    );
+    process::exit(1);
+}
+
+/// The sentence [`exit_on_start_error`] prints, for this system (`windows`)
+/// or, in tests, for the other.
+fn start_error_hint(address: SocketAddr, err: &io::Error, windows: bool) -> String {
+    match err.kind() {
         io::ErrorKind::AddrInUse => format!(
             "cannot listen on {address}: address already in use — is another chapter still \
              running? Stop it (Ctrl+C), or pass --port 0 to pick a free port"
+        ),
+        // Windows lets anyone use low ports, but reserves ranges of high ones
+        // (Hyper-V, WSL, Docker) and refuses them with "access denied".
+        io::ErrorKind::PermissionDenied if windows => format!(
+            "cannot listen on {address}: permission denied — Windows reserves some port \
+             ranges (Hyper-V, WSL); list them with `netsh interface ipv4 show \
+             excludedportrange protocol=tcp` and pick a port outside them, or pass --port 0"
         ),
         io::ErrorKind::PermissionDenied => format!(
             "cannot listen on {address}: permission denied — ports below 1024 need special \
@@ -152,7 +168,30 @@ pub fn exit_on_start_error(config: &Config, err: io::Error) -> ! {
              (the default), or 0.0.0.0 for every address"
         ),
         _ => format!("cannot start the server on {address}: {err}"),
-    };
-    eprintln!("error: {hint}");
-    process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permission_denied_says_what_each_system_means_by_it() {
+        let address = SocketAddr::from(([127, 0, 0, 1], 8080));
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        let unix = start_error_hint(address, &denied, false);
+        assert!(unix.contains("ports below 1024"), "{unix}");
+        let windows = start_error_hint(address, &denied, true);
+        assert!(windows.starts_with("cannot listen on 127.0.0.1:8080: permission denied"));
+        assert!(
+            windows.contains("netsh interface ipv4 show excludedportrange protocol=tcp")
+                && windows.contains("--port 0"),
+            "{windows}"
+        );
+        let in_use = io::Error::from(io::ErrorKind::AddrInUse);
+        assert_eq!(
+            start_error_hint(address, &in_use, true),
+            start_error_hint(address, &in_use, false)
+        );
+    }
 }

@@ -39,6 +39,8 @@ fn defaults_match_the_book() {
 
 #[test]
 fn both_option_forms() {
+    let temp = std::env::temp_dir();
+    let temp_arg = temp.to_str().expect("a UTF-8 temp dir");
     let config = config(&[
         "--host",
         "0.0.0.0",
@@ -51,7 +53,7 @@ fn both_option_forms() {
         "--write-timeout",
         "2",
         "--static-dir",
-        "/tmp",
+        temp_arg,
     ]);
     assert_eq!(config.host, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     assert_eq!(config.port, 0);
@@ -59,10 +61,7 @@ fn both_option_forms() {
     assert_eq!(config.read_timeout, Duration::from_millis(500));
     assert_eq!(config.request_timeout, Duration::from_secs(3));
     assert_eq!(config.write_timeout, Duration::from_secs(2));
-    assert_eq!(
-        config.static_root,
-        Path::new("/tmp").canonicalize().unwrap()
-    );
+    assert_eq!(config.static_root, temp.canonicalize().unwrap());
     assert_eq!(config.address().to_string(), "0.0.0.0:0");
     let localhost = parse(&["--host", "localhost"]).unwrap();
     assert_eq!(localhost.host, Ipv4Addr::LOCALHOST);
@@ -106,6 +105,9 @@ fn version() {
 
 #[test]
 fn bad_arguments_say_what_is_wrong() {
+    let file = std::env::temp_dir().join(format!("henaserver-config-{}", std::process::id()));
+    std::fs::write(&file, "not a directory").unwrap();
+    let file_arg = file.to_str().expect("a UTF-8 temp dir");
     for (args, says) in [
         (&["--port", "99999"][..], "'99999' for '--port <PORT>'"),
         (&["--port"], "a value is required for '--port <PORT>'"),
@@ -118,7 +120,7 @@ fn bad_arguments_say_what_is_wrong() {
         (&["--write-timeout", "soon"], "not a number of seconds"),
         (&["--log-level", "loud"], "'loud' for '--log-level <LEVEL>'"),
         (&["--static-dir", "/nonexistent/dir"], "no such directory"),
-        (&["--static-dir", "/etc/hostname"], "not a directory"),
+        (&["--static-dir", file_arg], "not a directory"),
         (&["--verbose"], "unexpected argument '--verbose'"),
         (
             &["--max-workers", "8"],
@@ -132,4 +134,5 @@ fn bad_arguments_say_what_is_wrong() {
         assert!(text.starts_with("error: "), "{args:?}: {text}");
         assert_eq!(err.exit_code(), 2, "{args:?}");
     }
+    std::fs::remove_file(&file).unwrap();
 }

@@ -31,29 +31,51 @@ pub enum Kind {
     Threaded,
 }
 
-/// Debian's `chromium`, or the browser named by `$CHROME`.
+/// The browser named by `$CHROME`, else the first Chrome, Chromium or Edge
+/// that `headless_chrome` finds (on `PATH`, in macOS's /Applications, in
+/// Windows' registry), else where Linux distributions and Windows install
+/// them outside `PATH`.
 fn find_chromium() -> Option<PathBuf> {
     let named = std::env::var_os("CHROME").map(PathBuf::from);
-    let usual = [
+    let discovered = headless_chrome::browser::default_executable().ok();
+    let linux = [
         "/usr/bin/chromium",
         "/usr/bin/chromium-browser",
         "/usr/bin/google-chrome",
+        "/snap/bin/chromium",
     ]
     .map(PathBuf::from);
-    named.into_iter().chain(usual).find(|p| p.exists())
+    // Edge ships with Windows; Chrome installed for one user lives in LOCALAPPDATA.
+    let windows = [
+        ("ProgramFiles", r"Microsoft\Edge\Application\msedge.exe"),
+        (
+            "ProgramFiles(x86)",
+            r"Microsoft\Edge\Application\msedge.exe",
+        ),
+        ("ProgramFiles", r"Google\Chrome\Application\chrome.exe"),
+        ("LOCALAPPDATA", r"Google\Chrome\Application\chrome.exe"),
+    ]
+    .into_iter()
+    .filter_map(|(base, rest)| Some(PathBuf::from(std::env::var_os(base)?).join(rest)));
+    named
+        .into_iter()
+        .chain(discovered)
+        .chain(linux)
+        .chain(windows)
+        .find(|p| p.is_file())
 }
 
 /// Runs the whole browser check against `bin`, or prints SKIP when no
 /// Chromium is installed (a failure when `REQUIRE_BROWSER=1`).
 pub fn page_renders_as_the_book_says(bin: &str, kind: Kind) {
     let Some(chromium) = find_chromium() else {
-        let message =
-            "no Chromium found: install it with `apt-get install chromium` (or set CHROME=/path)";
+        let message = "no Chrome, Chromium or Edge found: install one (on Debian, \
+                       `apt-get install chromium`), or set CHROME=/path/to/it";
         assert!(
             std::env::var("REQUIRE_BROWSER").as_deref() != Ok("1"),
             "REQUIRE_BROWSER=1 but {message}"
         );
-        eprintln!("SKIP browser test for {bin}: {message}");
+        crate::skip(&format!("page_renders_as_the_book_says ({bin})"), message);
         return;
     };
     let timeout = format!("{}", READ_TIMEOUT.as_secs());

@@ -27,6 +27,107 @@ pub fn skip(name: &str, why: &str) {
     eprintln!("SKIP {name}: {why}");
 }
 
+/// True, after saying so, where a test cannot send the server Ctrl+C
+/// (SIGINT) or SIGTERM: on Windows Ctrl+C reaches only the processes of the
+/// sender's own console, which a test cannot target without `unsafe` calls.
+pub fn skip_without_signals(test: &str) -> bool {
+    if cfg!(unix) {
+        return false;
+    }
+    skip(
+        test,
+        "no way to send a process Ctrl+C or SIGTERM here; Linux and macOS run this test",
+    );
+    true
+}
+
+/// Raises this process's soft limit on open descriptors as far as the hard
+/// limit allows (macOS's Terminal starts at 256), and returns it. The servers
+/// a test starts afterwards inherit it.
+pub fn raise_descriptor_limit() -> u64 {
+    #[cfg(unix)]
+    {
+        rlimit::increase_nofile_limit(u64::MAX).unwrap_or(256)
+    }
+    // Windows limits sockets by memory, not by a descriptor count.
+    #[cfg(not(unix))]
+    {
+        u64::MAX
+    }
+}
+
+/// How many connections the system queues for a server that is not
+/// accepting: the chapters ask for [`common::LISTEN_BACKLOG`], and the kernel
+/// caps it (macOS at `kern.ipc.somaxconn`, 128 by default; Linux at
+/// `net.core.somaxconn`, 4096). Past it macOS drops new connections' SYNs, so
+/// `connect` hangs for seconds: tests open at most this many at once.
+pub fn listen_queue() -> usize {
+    let backlog = usize::try_from(common::LISTEN_BACKLOG).unwrap_or(128);
+    backlog.min(system_listen_cap().unwrap_or(128))
+}
+
+#[cfg(target_os = "linux")]
+fn system_listen_cap() -> Option<usize> {
+    let text = std::fs::read_to_string("/proc/sys/net/core/somaxconn").ok()?;
+    text.trim().parse().ok()
+}
+
+#[cfg(target_os = "macos")]
+fn system_listen_cap() -> Option<usize> {
+    let out = Command::new("sysctl")
+        .args(["-n", "kern.ipc.somaxconn"])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+/// Elsewhere (Windows refuses, rather than drops, what does not fit) the
+/// common default.
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn system_listen_cap() -> Option<usize> {
+    None
+}
+
+/// At most `wanted` connections, fewer where the listen queue or the
+/// descriptor limit would not hold them (this process and the server, which
+/// inherits the limit, each hold one descriptor per connection); says so.
+pub fn connections_that_fit(test: &str, wanted: usize) -> usize {
+    let limit = raise_descriptor_limit();
+    let queue = listen_queue();
+    let descriptors = usize::try_from(limit.saturating_sub(64)).unwrap_or(usize::MAX);
+    let fit = wanted.min(queue.saturating_sub(16)).min(descriptors);
+    if fit < wanted {
+        eprintln!(
+            "NOTE {test}: {fit} connections instead of {wanted} (listen queue {queue}, descriptor limit {limit})"
+        );
+    }
+    fit
+}
+
+/// Seconds of CPU time from `ps -o time=`: `[[DD-]HH:]MM:SS[.ff]`, as
+/// macOS (`0:01.25`) and Linux (`00:00:01`) print it.
+pub fn parse_cpu_time(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let (days, clock) = match text.split_once('-') {
+        Some((days, clock)) => (days.parse::<f64>().ok()?, clock),
+        None => (0.0, text),
+    };
+    let mut seconds = 0.0;
+    for part in clock.split(':') {
+        seconds = seconds * 60.0 + part.parse::<f64>().ok()?;
+    }
+    Some(days * 86_400.0 + seconds)
+}
+
+/// Whether this test runs as root (`id -u` is 0).
+#[cfg(unix)]
+pub(crate) fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| out.stdout.trim_ascii() == b"0")
+}
+
 /// The workspace's `static/`.
 pub fn static_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../static")
@@ -153,12 +254,20 @@ impl Server {
     }
 
     /// Sends a signal (e.g. "INT", "TERM") with the system's `kill` command.
+    #[cfg(unix)]
     pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
             .expect("run kill");
         assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// There is no `kill` here: a test that signals starts with
+    /// [`skip_without_signals`], so this is never reached.
+    #[cfg(not(unix))]
+    pub fn signal(&self, name: &str) {
+        panic!("cannot send SIG{name} on this system: guard the test with skip_without_signals");
     }
 
     /// Waits up to `timeout` for the process to exit by itself.

@@ -2,6 +2,8 @@
 //! plain, actionable message for every way start-up can fail.
 
 use std::io::Read;
+use std::net::TcpListener;
+use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -76,9 +78,13 @@ fn run_command(command: &mut Command) -> Run {
     }
 }
 
-/// The binary's name, as its usage line shows it.
+/// The binary's name, as its usage line shows it: the file name without
+/// Windows' `.exe`.
 fn name(bin: &str) -> &str {
-    bin.rsplit('/').next().unwrap_or(bin)
+    Path::new(bin)
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or(bin)
 }
 
 /// A start-up failure: status 1 (could not listen) or 2 (a bad option, in
@@ -183,47 +189,83 @@ pub fn address_not_on_this_machine_says_so(bin: &str) {
 }
 
 /// A port below 1024 without the rights for it. As root (CI), the binary is
-/// run as `nobody` with `setpriv`; where unprivileged users may bind low
-/// ports anyway (some containers), there is nothing to see.
+/// run as `nobody` with Linux's `setpriv`; where unprivileged users may bind
+/// low ports anyway (Windows, macOS since 10.14, some containers), there is
+/// nothing to see.
 pub fn low_port_without_rights_says_so(bin: &str) {
+    const TEST: &str = "low_port_without_rights_says_so";
+    #[cfg(unix)]
+    let as_root = crate::running_as_root();
+    #[cfg(not(unix))]
+    let as_root = false;
+    if as_root {
+        low_port_as_nobody(bin);
+        return;
+    }
+    // Ask the system itself: if this process may listen on port 80, so may the server.
+    match TcpListener::bind("127.0.0.1:80") {
+        Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => {}
+        Ok(_) => return crate::skip(TEST, "this system lets anyone listen on port 80"),
+        Err(err) => return crate::skip(TEST, &format!("port 80 cannot be tried here: {err}")),
+    }
+    let run = run(bin, &["--port", "80"]);
+    assert_plain_failure(
+        &run,
+        1,
+        &["127.0.0.1:80", "permission denied", "--port 8080"],
+    );
+}
+
+/// As root, the same through `setpriv` (Linux's), as `nobody`.
+#[cfg(target_os = "linux")]
+fn low_port_as_nobody(bin: &str) {
+    const TEST: &str = "low_port_without_rights_says_so";
     let unprivileged_start =
         std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
             .ok()
             .and_then(|s| s.trim().parse::<u16>().ok())
             .unwrap_or(1024);
     if unprivileged_start <= 80 {
-        eprintln!(
-            "SKIP: this system lets anyone bind port 80 (ip_unprivileged_port_start = {unprivileged_start})"
+        return crate::skip(
+            TEST,
+            &format!(
+                "this system lets anyone bind port 80 (ip_unprivileged_port_start = {unprivileged_start})"
+            ),
         );
-        return;
     }
-    let is_root = run("id", &["-u"]).stdout.trim() == "0";
-    let run = if is_root {
-        // `nobody` must be able to reach the binary and static/.
-        run_command(Command::new("setpriv").args([
-            "--reuid=nobody",
-            "--regid=nogroup",
-            "--clear-groups",
-            bin,
-            "--port",
-            "80",
-        ]))
-    } else {
-        run(bin, &["--port", "80"])
-    };
+    // `nobody` must be able to reach the binary and static/.
+    let run = run_command(Command::new("setpriv").args([
+        "--reuid=nobody",
+        "--regid=nogroup",
+        "--clear-groups",
+        bin,
+        "--port",
+        "80",
+    ]));
     if run.stderr.contains("setpriv:")
         || run.stderr.contains("Permission denied (os error 13)") && !run.stderr.contains("error: ")
     {
-        eprintln!(
-            "SKIP: cannot run the binary as an unprivileged user here: {}",
-            run.stderr
+        return crate::skip(
+            TEST,
+            &format!(
+                "cannot run the binary as an unprivileged user here: {}",
+                run.stderr
+            ),
         );
-        return;
     }
     assert_plain_failure(
         &run,
         1,
         &["127.0.0.1:80", "permission denied", "--port 8080"],
+    );
+}
+
+/// As root elsewhere: no `setpriv` to drop the rights with.
+#[cfg(not(target_os = "linux"))]
+fn low_port_as_nobody(_bin: &str) {
+    crate::skip(
+        "low_port_without_rights_says_so",
+        "running as root, and setpriv is Linux's",
     );
 }
 
