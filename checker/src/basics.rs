@@ -249,7 +249,7 @@ fn repeat(ctx: &Ctx) -> Outcome {
             Err(err) => return Outcome::failed_fetch(&err, Some(context), repro),
         };
         if let Err(problem) = check_file(ctx, &reply, "index.html", "text/html") {
-            return Outcome::fail(context.join("：", &problem), repro);
+            return Outcome::fail(context.then(&problem), repro);
         }
         slowest = slowest.max(reply.elapsed);
     }
@@ -344,13 +344,10 @@ fn not_found(ctx: &Ctx) -> Outcome {
             repro,
         ),
         Ok(reply) => Outcome::fail(
-            context.join(
-                "：",
-                &Text::new(
-                    format!("{} が返りました", reply.status),
-                    format!("got {}", reply.status),
-                ),
-            ),
+            context.then(&Text::new(
+                format!("{} が返りました", reply.status),
+                format!("got {}", reply.status),
+            )),
             repro,
         ),
         Err(err) => Outcome::failed_fetch(&err, Some(context), repro),
@@ -414,13 +411,10 @@ fn garbage(ctx: &Ctx) -> Outcome {
             repro,
         ),
         Ok(reply) => Outcome::fail(
-            context.join(
-                "：",
-                &Text::new(
-                    format!("{} が返りました", reply.status),
-                    format!("got {}", reply.status),
-                ),
-            ),
+            context.then(&Text::new(
+                format!("{} が返りました", reply.status),
+                format!("got {}", reply.status),
+            )),
             repro,
         ),
         Err(err) => Outcome::failed_fetch(&err, Some(context), repro),

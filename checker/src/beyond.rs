@@ -353,7 +353,7 @@ fn long_request(ctx: &Ctx) -> Outcome {
                 Text::new(format!("{}に 200", what.ja), format!("{}: 200", what.en)),
                 repro,
             ),
-            Err(problem) => Outcome::fail(what.join("：", &problem), repro),
+            Err(problem) => Outcome::fail(what.then(&problem), repro),
         },
         Err(err) => {
             let mut outcome = Outcome::failed_fetch(&err, Some(what), repro);

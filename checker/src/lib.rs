@@ -267,7 +267,7 @@ impl Outcome {
     /// A failed stage after which the server did not answer any more.
     pub fn failed_fetch(err: &FetchError, context: Option<Text>, repro: Vec<Text>) -> Outcome {
         let measured = match context {
-            Some(context) => context.join("：", &err.describe()),
+            Some(context) => context.then(&err.describe()),
             None => err.describe(),
         };
         Outcome {

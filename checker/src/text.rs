@@ -53,6 +53,14 @@ impl Text {
         }
     }
 
+    /// `self: other`, with each language's colon.
+    pub fn then(&self, other: &Text) -> Text {
+        Text::new(
+            format!("{}：{}", self.ja, other.ja),
+            format!("{}: {}", self.en, other.en),
+        )
+    }
+
     /// Both versions joined with `sep` and `other`'s.
     pub fn join(&self, sep: &str, other: &Text) -> Text {
         Text::new(

@@ -20,7 +20,7 @@ use crate::{AT_ONCE, Ctx, Group, Outcome, Stage, Text};
 pub const SILENT_HOLD: Duration = Duration::from_secs(7);
 /// After closing silent clients, how long to wait for the held-up answer.
 pub const AFTER_RELEASE: Duration = Duration::from_secs(2);
-/// How long the trickling client takes to send its request.
+/// How long the slow client takes before it sends its request.
 pub const TRICKLE: Duration = Duration::from_secs(3);
 /// How many clients arrive while one trickles (the book's ten requests).
 pub const FAST: usize = 9;
@@ -49,8 +49,8 @@ pub fn stages() -> Vec<Stage> {
             id: "trickle",
             group: Group::Threads,
             title: Text::new(
-                "1 人がゆっくり送っている間も、9 人にすぐ応答する",
-                "one client trickling its request, nine others answered at once",
+                "1 人がリクエストを送るのに 3 秒かかる間も、9 人にすぐ応答する",
+                "one client takes 3 s to send its request, nine others are answered at once",
             ),
             source: CH13_THREADS,
             advice,
@@ -169,8 +169,9 @@ impl Trickle {
     }
 }
 
-/// One client connects and sends a GET of `path` over `trickle`, its last
-/// bytes one by one; 200 ms later `fast` clients send theirs at the same moment.
+/// One client connects and sends its GET of `path` only after `trickle`
+/// (the book's slow request); 200 ms later `fast` clients send theirs at
+/// the same moment.
 pub fn trickle_scenario(
     target: &Target,
     path: &str,
@@ -178,10 +179,6 @@ pub fn trickle_scenario(
     fast: usize,
 ) -> Result<Trickle, FetchError> {
     let request = target.request("GET", path);
-    // The head's last 16 bytes (the end of a header and the empty line)
-    // come one at a time, so the server never sees a silent pause.
-    let (head, tail) = request.split_at(request.len().saturating_sub(16));
-    let gap = trickle / u32::try_from(tail.len().max(1)).unwrap_or(1);
     let mut slow_stream = target.connect()?;
     let _ = slow_stream.set_nodelay(true);
     let fast_request = target.request("GET", path);
@@ -194,13 +191,10 @@ pub fn trickle_scenario(
         let slow = scope.spawn(move || {
             use std::io::Write;
             let started = Instant::now();
-            let sent = slow_stream.write_all(head).and_then(|()| {
-                for byte in tail {
-                    thread::sleep(gap);
-                    slow_stream.write_all(std::slice::from_ref(byte))?;
-                }
-                Ok(())
-            });
+            // Silent, then the whole request at once: the book's code reads
+            // once, so a request in pieces would test that instead (--beyond).
+            thread::sleep(trickle);
+            let sent = slow_stream.write_all(&request);
             if let Err(err) = sent {
                 return Err(FetchError::Io(err.to_string()));
             }
@@ -336,10 +330,11 @@ pub(crate) fn judge_beside_silent(held: &HeldUp, clients: usize, repro: Vec<Text
                     one_at_a_time.ja
                 ),
                 format!(
-                    "no answer in the {} {} stayed connected; answered {} after the checker closed it: {}",
+                    "no answer in the {} {} stayed connected; answered {} after the checker closed {}: {}",
                     secs(released),
                     who.en,
                     secs(held.waited.saturating_sub(released)),
+                    if clients == 1 { "it" } else { "them" },
                     one_at_a_time.en
                 ),
             ),
@@ -367,11 +362,11 @@ fn trickle(ctx: &Ctx) -> Outcome {
     let repro = vec![
         Text::new(
             format!(
-                "curl telnet://{}   （GET のリクエストを 1 行ずつ手で打ち、最後の空行を送らずに待つ）",
+                "curl telnet://{}   （3 秒待ってから GET のリクエストを打つ）",
                 ctx.target.authority()
             ),
             format!(
-                "curl telnet://{}   (type a GET request line by line, and wait before the final empty line)",
+                "curl telnet://{}   (wait 3 s, then type a GET request)",
                 ctx.target.authority()
             ),
         ),
@@ -390,13 +385,10 @@ fn trickle(ctx: &Ctx) -> Outcome {
             Err(err) => return Outcome::failed_fetch(err, Some(context), repro),
             Ok(reply) if reply.status != 200 => {
                 return Outcome::fail(
-                    context.join(
-                        "：",
-                        &Text::new(
-                            format!("{} が返りました", reply.status),
-                            format!("got {}", reply.status),
-                        ),
-                    ),
+                    context.then(&Text::new(
+                        format!("{} が返りました", reply.status),
+                        format!("got {}", reply.status),
+                    )),
                     repro,
                 );
             }
@@ -412,10 +404,10 @@ fn trickle(ctx: &Ctx) -> Outcome {
             return Outcome::fail(
                 Text::new(
                     format!(
-                        "ゆっくり送ったクライアントに {} が返りました（200 のはず）",
+                        "遅いクライアントに {} が返りました（200 のはず）",
                         reply.status
                     ),
-                    format!("the trickling client got {} instead of 200", reply.status),
+                    format!("the slow client got {} instead of 200", reply.status),
                 ),
                 repro,
             );
@@ -423,10 +415,7 @@ fn trickle(ctx: &Ctx) -> Outcome {
         Err(err) => {
             return Outcome::failed_fetch(
                 err,
-                Some(Text::new(
-                    "ゆっくり送ったクライアント",
-                    "the trickling client",
-                )),
+                Some(Text::new("遅いクライアント", "the slow client")),
                 repro,
             );
         }
