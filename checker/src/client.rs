@@ -227,7 +227,7 @@ pub enum FetchError {
     NoAnswer(Duration),
     /// Part of an answer came, then nothing more in time.
     Stalled {
-        /// Bytes received (head included).
+        /// Bytes of the body received, or of the head if it is incomplete.
         received: usize,
         /// The body length announced, if the head was complete.
         expected: Option<u64>,
@@ -276,11 +276,11 @@ impl FetchError {
             } => match expected {
                 Some(len) => Text::new(
                     format!(
-                        "応答が途中で止まりました：Content-Length は本文 {len} バイト、{} 待って届いたのは全体で {received} バイト",
+                        "応答が途中で止まりました：Content-Length は本文 {len} バイト、{} 待って届いたのは {received} バイト",
                         secs(*waited)
                     ),
                     format!(
-                        "the answer stopped part way: Content-Length announces a {len}-byte body, {received} bytes in all arrived in {}",
+                        "the answer stopped part way: Content-Length announces a {len}-byte body, {received} bytes of it arrived in {}",
                         secs(*waited)
                     ),
                 ),
@@ -312,8 +312,14 @@ impl FetchError {
                 format!("not an HTTP answer: it starts with {start}"),
             ),
             FetchError::Unended(n) => Text::new(
-                format!("応答が終わりません：{n} バイトを超えたので読むのをやめました"),
-                format!("the answer does not end: stopped reading after more than {n} bytes"),
+                format!(
+                    "応答が終わりません：{} を超えたので読むのをやめました",
+                    size(*n)
+                ),
+                format!(
+                    "the answer does not end: stopped reading after more than {}",
+                    size(*n)
+                ),
             ),
             FetchError::Io(why) => {
                 Text::new(format!("通信エラー：{why}"), format!("socket error: {why}"))
@@ -328,6 +334,15 @@ pub fn secs(d: Duration) -> String {
         format!("{} ms", d.as_millis())
     } else {
         format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// A byte count as the report shows it: `235 bytes`, `32 MiB`.
+pub fn size(n: usize) -> String {
+    if n >= 1024 * 1024 && n % (1024 * 1024) == 0 {
+        format!("{} MiB", n / (1024 * 1024))
+    } else {
+        format!("{n} bytes")
     }
 }
 
@@ -433,7 +448,8 @@ pub fn read_answer(
                     return Err(FetchError::NoAnswer(waited));
                 }
                 return Err(FetchError::Stalled {
-                    received: buf.len(),
+                    // The body's bytes once the head is complete, else all.
+                    received: buf.len() - head.as_ref().map_or(0, |(len, _)| *len),
                     expected: head.as_ref().and_then(|(_, r)| r.content_length()),
                     waited,
                 });
