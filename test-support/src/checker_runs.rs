@@ -71,6 +71,13 @@ pub fn passes_own_chapter(bin: &str, krate: &str) {
     options.max_workers = (chapter == Chapter::Pool).then_some(4);
     let report = check(&server, options);
     assert!(report.passed(), "{}", report.render(Lang::En, true));
+    if chapter == Chapter::Refactor {
+        let text = report.render(Lang::En, false);
+        assert!(
+            text.contains("A refactoring changes no behaviour: these are chapter 12's stages"),
+            "{text}"
+        );
+    }
     let large = report
         .stage("large-file")
         .expect("the large-file stage ran");
