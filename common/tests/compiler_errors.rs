@@ -260,3 +260,123 @@ fn every_counterpart_compiles() {
     }
     assert!(checked >= 4, "only {checked} correct examples found");
 }
+
+/// The `text` block that follows each mistake: rustc's messages as the page shows them.
+fn shown_messages(markdown: &str) -> Vec<(usize, String, Vec<String>)> {
+    let lines: Vec<&str> = markdown.lines().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if !lines[i].starts_with("```compile_fail") {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut code = String::new();
+        i += 1;
+        while i < lines.len() && !lines[i].starts_with("```") {
+            code.push_str(lines[i]);
+            code.push('\n');
+            i += 1;
+        }
+        while i < lines.len() && !lines[i].starts_with("```text") {
+            i += 1;
+        }
+        i += 1;
+        let mut shown = Vec::new();
+        while i < lines.len() && !lines[i].starts_with("```") {
+            shown.push(lines[i].to_owned());
+            i += 1;
+        }
+        found.push((start, code, shown));
+    }
+    found
+}
+
+/// The `rustc --version` line the page says its messages come from.
+fn stated_version(markdown: &str) -> String {
+    markdown
+        .split('`')
+        .find(|span| span.starts_with("rustc 1."))
+        .expect("the page names the rustc version of its messages")
+        .to_owned()
+}
+
+/// Compiles `code` as `src/main.rs` (the name the shown messages use), its
+/// hidden lines included and nothing wrapped around it, so that the line
+/// numbers are the page's; returns rustc's human-readable messages.
+fn human_messages(name: &str, code: &str) -> String {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("compiler-errors-human")
+        .join(name);
+    fs::create_dir_all(dir.join("src")).expect("the target's tmp dir is writable");
+    let mut source: String = code
+        .lines()
+        .map(|line| line.strip_prefix("# ").unwrap_or(line))
+        .flat_map(|line| [line, "\n"])
+        .collect();
+    source.push_str("fn main() {}\n");
+    fs::write(dir.join("src/main.rs"), source).expect("the target's tmp dir is writable");
+    let (rlib, deps) = common_rlib();
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = Command::new(rustc)
+        .current_dir(&dir)
+        .args([
+            "--edition",
+            "2024",
+            "--crate-type",
+            "bin",
+            "--emit=metadata",
+        ])
+        .args(["--cap-lints=allow", "-o", "main.rmeta", "--extern"])
+        .arg(format!("common={}", rlib.display()))
+        .arg("-L")
+        .arg(format!("dependency={}", deps.display()))
+        .arg("src/main.rs")
+        .output()
+        .expect("rustc runs");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn shown_messages_are_what_the_stated_rustc_prints() {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let version = Command::new(rustc)
+        .arg("--version")
+        .output()
+        .expect("rustc --version runs");
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for language in LANGUAGES {
+        let (path, text) = guide(language);
+        let stated = stated_version(&text);
+        if version != stated {
+            eprintln!(
+                "SKIP {}: its messages come from {stated}, this is {version}; wording may differ",
+                path.display()
+            );
+            continue;
+        }
+        for (line, code, shown) in shown_messages(&text) {
+            let real = human_messages(&format!("{language}_{line}"), &code);
+            let real: Vec<&str> = real.lines().map(str::trim_end).collect();
+            checked += 1;
+            // The page keeps some of rustc's lines (and writes `...` for a
+            // cut); each line it keeps must be one rustc printed.
+            for kept in shown.iter().map(|l| l.trim_end()) {
+                if !kept.is_empty() && kept != "..." && !real.contains(&kept) {
+                    failures.push(format!(
+                        "{}:{line}: rustc does not print {kept:?}; it prints:\n{}",
+                        path.display(),
+                        real.join("\n")
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    if checked > 0 {
+        assert!(checked >= 12, "only {checked} messages found in the guides");
+    }
+}

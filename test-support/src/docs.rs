@@ -236,12 +236,16 @@ pub fn walkthroughs_match(bin: &str, krate: &str) {
             };
             let words: Vec<&str> = marker.split_whitespace().collect();
             match words[..] {
-                ["console:", name, scenario] if name == krate => {
+                ["console:", name, scenario, ref args @ ..] if name == krate => {
                     consoles += 1;
                     let log = runs
-                        .entry(scenario.to_owned())
-                        .or_insert_with(|| run_scenario(bin, krate, scenario));
-                    compare_logs(&path, scenario, &block.lines, log);
+                        .entry(words[2..].join(" "))
+                        .or_insert_with(|| run_scenario(bin, krate, scenario, args));
+                    // With one worker, the worker's line for B and the loop's
+                    // next "waiting" line are written at the same moment by
+                    // two threads: either order is right.
+                    let swap_allowed = args.contains(&"--max-workers");
+                    compare_logs(&path, scenario, &block.lines, log, swap_allowed);
                 }
                 ["responses:", name] if name == krate => {
                     let real = responses(bin);
@@ -290,14 +294,24 @@ fn responses(bin: &str) -> Vec<String> {
 /// Runs `bin` through a walkthrough scenario, then Ctrl+C; returns its log.
 ///
 /// - `files`: GET `index.html`, `index.css`, `logo.png`, one after another.
-/// - `two-clients`: client A connects and sends nothing; client B gets
-///   `index.css`; then A sends its request. Each step waits for the server's
-///   log, so that the order of the lines is the one the guide shows (a
-///   sequential chapter gets `--read-timeout 1`, so that A is dropped soon).
-pub fn run_scenario(bin: &str, krate: &str, scenario: &str) -> Vec<String> {
-    let threaded = is_threaded(krate);
-    let read_timeout = if threaded { "5" } else { "1" };
-    let mut server = Server::start(bin, &["--read-timeout", read_timeout]);
+/// - `two-clients`: what `cargo run -p lesson-demo -- two-clients` does.
+///   Client A connects and sends nothing; client B connects and sends
+///   `GET /index.html`; then A sends the same request. A threaded chapter
+///   answers B while A is silent; a sequential one reads from A until A has
+///   sent, so B is accepted only after A. Each step waits for the server's
+///   log, so the order of the lines is the one the guide shows.
+///
+/// `args` go to the server: `--max-workers 1` makes the pool's only worker
+/// busy with A, so that B is accepted but waits for that worker.
+pub fn run_scenario(bin: &str, krate: &str, scenario: &str, args: &[&str]) -> Vec<String> {
+    let mode = if !is_threaded(krate) {
+        Mode::OneAtATime
+    } else if args.windows(2).any(|w| w == ["--max-workers", "1"]) {
+        Mode::OneWorker
+    } else {
+        Mode::Parallel
+    };
+    let mut server = Server::start(bin, args);
     let wait = Duration::from_secs(10);
     match scenario {
         "files" => {
@@ -305,38 +319,7 @@ pub fn run_scenario(bin: &str, krate: &str, scenario: &str) -> Vec<String> {
                 assert_eq!(server.get(&format!("/{file}")).status, 200, "{file}");
             }
         }
-        "two-clients" => {
-            let mut a = TcpStream::connect(server.addr).expect("client A connects");
-            let a_addr = a.local_addr().expect("A's address");
-            server.wait_for_log(&format!("remote_address: {a_addr} "), wait);
-            if threaded {
-                wait_for_count(&server, "接続を待ちます", 2, wait);
-            }
-            let mut b = TcpStream::connect(server.addr).expect("client B connects");
-            let b_addr = b.local_addr().expect("B's address");
-            if threaded {
-                server.wait_for_log(&format!("remote_address: {b_addr} "), wait);
-                wait_for_count(&server, "接続を待ちます", 3, wait);
-            }
-            b.set_read_timeout(Some(Duration::from_secs(20)))
-                .expect("timeout");
-            b.write_all(request("GET", "/index.css").as_bytes())
-                .expect("B sends");
-            let mut reply = Vec::new();
-            b.read_to_end(&mut reply).expect("B reads");
-            assert!(reply.starts_with(b"HTTP/1.1 200"), "B was not answered");
-            if threaded {
-                server.wait_for_log(&format!("通信を終了します remote_address: {b_addr} "), wait);
-            }
-            // A sequential server has dropped A by now: its request goes nowhere.
-            a.set_read_timeout(Some(Duration::from_secs(20)))
-                .expect("timeout");
-            let _ = a.write_all(request("GET", "/index.html").as_bytes());
-            let _ = a.read_to_end(&mut Vec::new());
-            if threaded {
-                server.wait_for_log(&format!("通信を終了します remote_address: {a_addr} "), wait);
-            }
-        }
+        "two-clients" => two_clients(&server, mode, wait),
         other => panic!("unknown walkthrough scenario {other:?}"),
     }
     server.signal("INT");
@@ -344,6 +327,96 @@ pub fn run_scenario(bin: &str, krate: &str, scenario: &str) -> Vec<String> {
     assert!(status.success(), "exit status after Ctrl+C: {status}");
     server.wait_for_log("サーバーを停止します。", Duration::from_secs(5));
     server.log()
+}
+
+/// How a chapter serves the `two-clients` scenario.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    /// A sequential chapter: B is accepted only after A is answered.
+    OneAtATime,
+    /// A thread per client, or a pool with room: B is answered while A is silent.
+    Parallel,
+    /// A pool of one: B is accepted, then waits for the worker A holds.
+    OneWorker,
+}
+
+/// The `two-clients` scenario; see [`run_scenario`].
+fn two_clients(server: &Server, mode: Mode, wait: Duration) {
+    let mut a = server.connect();
+    let a_addr = a.local_addr().expect("A's address");
+    server.wait_for_log(&format!("remote_address: {a_addr} "), wait);
+    let mut b = server.connect();
+    let b_addr = b.local_addr().expect("B's address");
+    match mode {
+        Mode::Parallel => {
+            b.write_all(request("GET", "/index.html").as_bytes())
+                .expect("B sends");
+            // B is answered while A is still silent.
+            let reply = read_all(&mut b);
+            assert!(reply.starts_with(b"HTTP/1.1 200"), "B was not answered");
+            server.wait_for_log(&format!("通信を終了します remote_address: {b_addr} "), wait);
+            wait_for_count(server, "接続を待ちます", 3, wait);
+        }
+        Mode::OneAtATime => {
+            b.write_all(request("GET", "/index.html").as_bytes())
+                .expect("B sends");
+            // The server is still reading from A: B has not even been accepted.
+            thread::sleep(Duration::from_millis(200));
+            let log = server.log();
+            assert!(
+                !log.iter().any(|l| l.contains(&b_addr.to_string())),
+                "a sequential chapter accepted B while A was silent:\n{}",
+                log.join("\n")
+            );
+        }
+        Mode::OneWorker => {
+            b.write_all(request("GET", "/index.html").as_bytes())
+                .expect("B sends");
+            // B is accepted, but the loop then waits in `submit` for the
+            // worker A holds: no third "waiting" line, no answer for B.
+            server.wait_for_log(&format!("remote_address: {b_addr} "), wait);
+            thread::sleep(Duration::from_millis(200));
+            let log = server.log();
+            assert_eq!(
+                log.iter().filter(|l| l.contains("接続を待ちます")).count(),
+                2,
+                "the accept loop went on while the only worker was busy:\n{}",
+                log.join("\n")
+            );
+            assert!(
+                !log.iter().any(|l| l.contains("通信を終了します")),
+                "a client was answered while the only worker was held by A:\n{}",
+                log.join("\n")
+            );
+        }
+    }
+    a.write_all(request("GET", "/index.html").as_bytes())
+        .expect("A sends");
+    let reply = read_all(&mut a);
+    assert!(reply.starts_with(b"HTTP/1.1 200"), "A was not answered");
+    match mode {
+        Mode::Parallel => {
+            server.wait_for_log(&format!("通信を終了します remote_address: {a_addr} "), wait);
+        }
+        Mode::OneAtATime => {
+            let reply = read_all(&mut b);
+            assert!(reply.starts_with(b"HTTP/1.1 200"), "B was not answered");
+            wait_for_count(server, "接続を待ちます", 3, wait);
+        }
+        Mode::OneWorker => {
+            let reply = read_all(&mut b);
+            assert!(reply.starts_with(b"HTTP/1.1 200"), "B was not answered");
+            server.wait_for_log(&format!("通信を終了します remote_address: {b_addr} "), wait);
+            wait_for_count(server, "接続を待ちます", 3, wait);
+        }
+    }
+}
+
+/// Everything the server sends until it closes.
+fn read_all(stream: &mut TcpStream) -> Vec<u8> {
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).expect("read the reply");
+    reply
 }
 
 /// Waits until `count` log lines contain `needle`.
@@ -363,10 +436,31 @@ fn wait_for_count(server: &Server, needle: &str, count: usize, timeout: Duration
     }
 }
 
-fn compare_logs(page: &Path, scenario: &str, shown: &[String], real: &[String]) {
+/// Compares a console block with a real log, both normalised; with
+/// `swap_allowed`, the real log may differ by one swap of two adjacent lines
+/// written by different threads.
+fn compare_logs(
+    page: &Path,
+    scenario: &str,
+    shown: &[String],
+    real: &[String],
+    swap_allowed: bool,
+) {
+    let shown = normalise(shown);
+    let real_lines = normalise(real);
+    if swap_allowed && shown.len() == real_lines.len() {
+        let thread = |line: &str| line.split(") ").next().unwrap_or_default().to_owned();
+        for i in 1..real_lines.len() {
+            let mut swapped = real_lines.clone();
+            swapped.swap(i - 1, i);
+            if swapped == shown && thread(&shown[i - 1]) != thread(&shown[i]) {
+                return;
+            }
+        }
+    }
     assert_eq!(
-        normalise(shown),
-        normalise(real),
+        shown,
+        real_lines,
         "{}: the {scenario} console block differs from a real run.\nreal log:\n{}",
         page.display(),
         real.join("\n")
@@ -601,6 +695,586 @@ pub fn options_match_help(bin: &str, krate: &str) {
                     path.display()
                 );
             }
+        }
+    }
+}
+
+/// The four chapter pages, in the order a reader follows them.
+pub const CHAPTER_PAGES: [&str; 4] = [
+    "chapter12.md",
+    "chapter13-refactor.md",
+    "chapter13-threaded.md",
+    "chapter13-threadpool.md",
+];
+
+/// The guide's page `name` in `lang` (`ja` or `en`).
+fn guide_page(lang: &str, name: &str) -> String {
+    let path = workspace_root().join("docs").join(lang).join(name);
+    fs::read_to_string(&path).unwrap_or_else(|err| panic!("read {}: {err}", path.display()))
+}
+
+/// The text of a workspace file.
+fn workspace_file(path: &str) -> String {
+    let full = workspace_root().join(path);
+    fs::read_to_string(&full).unwrap_or_else(|err| panic!("read {}: {err}", full.display()))
+}
+
+/// The lines of a workspace file, as `wc -l` counts them.
+pub fn line_count(path: &str) -> usize {
+    workspace_file(path).lines().count()
+}
+
+/// Lines added and removed per file in a generated diff, `diffs/STEP.diff`,
+/// keyed by the file name after `+++ ` (e.g. `chapter13-threaded/src/worker.rs`).
+pub fn diff_counts(step: &str) -> BTreeMap<String, (usize, usize)> {
+    let text = workspace_file(&format!("diffs/{step}.diff"));
+    let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut file = String::new();
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix("+++ ") {
+            name.clone_into(&mut file);
+            counts.entry(file.clone()).or_default();
+        } else if line.starts_with("--- ") || line.starts_with('#') {
+            continue;
+        } else if line.starts_with('+') {
+            counts.entry(file.clone()).or_default().0 += 1;
+        } else if line.starts_with('-') {
+            counts.entry(file.clone()).or_default().1 += 1;
+        }
+    }
+    counts
+}
+
+/// A Markdown table: its header cells and its rows, cells trimmed.
+#[derive(Debug, PartialEq)]
+pub struct Table {
+    /// The header row.
+    pub header: Vec<String>,
+    /// The body rows.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// The cell in the row whose first cell is `row`, under the header `column`.
+    pub fn cell(&self, row: &str, column: &str) -> &str {
+        let col = self
+            .header
+            .iter()
+            .position(|h| h == column)
+            .unwrap_or_else(|| panic!("no column {column:?} in {:?}", self.header));
+        let found = self
+            .rows
+            .iter()
+            .find(|r| r.first().is_some_and(|c| c == row))
+            .unwrap_or_else(|| panic!("no row {row:?} in the table {:?}", self.header));
+        &found[col]
+    }
+}
+
+/// The table of `markdown` whose header row starts with `| first |`.
+pub fn table(markdown: &str, first: &str) -> Table {
+    let cells = |line: &str| -> Vec<String> {
+        line.trim()
+            .trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_owned())
+            .collect()
+    };
+    let mut lines = markdown
+        .lines()
+        .skip_while(|l| cells(l).first().is_none_or(|c| c != first) || !l.starts_with('|'));
+    let header = cells(
+        lines
+            .next()
+            .unwrap_or_else(|| panic!("no table starting with {first:?}")),
+    );
+    let rows = lines
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .map(cells)
+        .collect();
+    Table { header, rows }
+}
+
+/// Where a number quoted in the guide comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source {
+    /// The line count of a workspace file.
+    Lines(&'static str),
+    /// Lines added to FILE in `diffs/STEP.diff`: (STEP, FILE).
+    Added(&'static str, &'static str),
+    /// Lines removed from FILE in `diffs/STEP.diff`: (STEP, FILE).
+    Removed(&'static str, &'static str),
+    /// Lines added plus removed, all files, in `diffs/STEP.diff`.
+    Changed(&'static str),
+    /// Lines added plus removed in one file of `diffs/STEP.diff`: (STEP, FILE).
+    ChangedIn(&'static str, &'static str),
+    /// Lines of FILE that `diffs/STEP.diff` shows unchanged (its length less
+    /// the lines added): (STEP, FILE), FILE being also its workspace path.
+    Kept(&'static str, &'static str),
+    /// A cell of a table in a guide page of the same language:
+    /// (page, first header cell, row, column).
+    Cell(&'static str, &'static str, &'static str, &'static str),
+    /// The text between two markers in a workspace file: (path, before, after).
+    Code(&'static str, &'static str, &'static str),
+}
+
+impl Source {
+    /// The value, as the guide writes it.
+    pub fn value(self, lang: &str) -> String {
+        match self {
+            Source::Lines(path) => line_count(path).to_string(),
+            Source::Added(step, file) => diff_file(step, file).0.to_string(),
+            Source::Removed(step, file) => diff_file(step, file).1.to_string(),
+            Source::ChangedIn(step, file) => {
+                let (added, removed) = diff_file(step, file);
+                (added + removed).to_string()
+            }
+            Source::Kept(step, file) => (line_count(file) - diff_file(step, file).0).to_string(),
+            Source::Changed(step) => diff_counts(step)
+                .values()
+                .map(|(added, removed)| added + removed)
+                .sum::<usize>()
+                .to_string(),
+            Source::Cell(page, first, row, column) => table(&guide_page(lang, page), first)
+                .cell(row, column)
+                .to_owned(),
+            Source::Code(path, before, after) => {
+                let text = workspace_file(path);
+                let start = text
+                    .find(before)
+                    .unwrap_or_else(|| panic!("{path}: {before:?} not found"))
+                    + before.len();
+                let len = text[start..]
+                    .find(after)
+                    .unwrap_or_else(|| panic!("{path}: {after:?} not found after {before:?}"));
+                text[start..start + len].to_owned()
+            }
+        }
+    }
+}
+
+fn diff_file(step: &str, file: &str) -> (usize, usize) {
+    *diff_counts(step)
+        .get(file)
+        .unwrap_or_else(|| panic!("diffs/{step}.diff has no file {file}"))
+}
+
+/// A sentence of the guide that quotes numbers: `{}` in `ja` and `en` stands
+/// for each value of `sources`, in order.
+#[derive(Debug, Clone, Copy)]
+pub struct Quote {
+    /// The page, in both `docs/ja/` and `docs/en/`.
+    pub page: &'static str,
+    /// The Japanese words around the numbers.
+    pub ja: &'static str,
+    /// The English words around the numbers.
+    pub en: &'static str,
+    /// Where each number comes from.
+    pub sources: &'static [Source],
+}
+
+const STEP_REFACTOR: &str = "chapter12-sequential..chapter13-refactor";
+const STEP_THREADED: &str = "chapter13-refactor..chapter13-threaded";
+const STEP_POOL: &str = "chapter13-threaded..chapter13-threadpool";
+const BENCH: &str = "server";
+const DEMO: &str = "chapter";
+
+/// Every number the guide quotes from the code, the diffs or a table.
+pub const QUOTES: &[Quote] = &[
+    Quote {
+        page: "chapter13-refactor.md",
+        ja: "変更は {} 行（追加 {}、削除 {}）",
+        en: "{} changed lines (+{} −{})",
+        sources: &[
+            Source::Changed(STEP_REFACTOR),
+            Source::Added(STEP_REFACTOR, "chapter13-refactor/src/main.rs"),
+            Source::Removed(STEP_REFACTOR, "chapter13-refactor/src/main.rs"),
+        ],
+    },
+    Quote {
+        page: "chapter13-threaded.md",
+        ja: "変更は {} 行で、`main.rs` が追加 {}・削除 {}、新しい `worker.rs`（{} 行）の追加 {} 行です",
+        en: "{} changed lines: `main.rs` +{} −{}, and the new `worker.rs` ({} lines), {} of them added",
+        sources: &[
+            Source::Changed(STEP_THREADED),
+            Source::Added(STEP_THREADED, "chapter13-threaded/src/main.rs"),
+            Source::Removed(STEP_THREADED, "chapter13-threaded/src/main.rs"),
+            Source::Lines("chapter13-threaded/src/worker.rs"),
+            Source::Added(STEP_THREADED, "chapter13-threaded/src/worker.rs"),
+        ],
+    },
+    Quote {
+        page: "chapter13-threaded.md",
+        ja: "残りの {} 行は",
+        en: "its other {} lines",
+        sources: &[Source::Kept(
+            STEP_THREADED,
+            "chapter13-threaded/src/worker.rs",
+        )],
+    },
+    Quote {
+        page: "chapter13-threadpool.md",
+        ja: "`main.rs` の変更は {} 行（追加 {}・削除 {}）、新しい `pool.rs` は {} 行",
+        en: "`main.rs`: {} changed lines, +{} −{}; plus the new `pool.rs`, {} lines",
+        sources: &[
+            Source::ChangedIn(STEP_POOL, "chapter13-threadpool/src/main.rs"),
+            Source::Added(STEP_POOL, "chapter13-threadpool/src/main.rs"),
+            Source::Removed(STEP_POOL, "chapter13-threadpool/src/main.rs"),
+            Source::Lines("chapter13-threadpool/src/pool.rs"),
+        ],
+    },
+    Quote {
+        page: "chapter13-threadpool.md",
+        ja: "既定値 {} は計測して決めました",
+        en: "The default of `--max-workers`, {}, was chosen by measurement",
+        sources: &[Source::Code(
+            "chapter13-threadpool/src/main.rs",
+            ".default_value(\"",
+            "\")",
+        )],
+    },
+    Quote {
+        page: "performance.md",
+        ja: "（1 秒あたり {} 倍）",
+        en: "for a small file ({}×)",
+        sources: &[Source::Cell(
+            "performance.md",
+            BENCH,
+            "chapter12-sequential-warn",
+            "A × nginx",
+        )],
+    },
+    Quote {
+        page: "performance.md",
+        ja: "`chapter13-threaded` の A は nginx の {} 倍",
+        en: "`chapter13-threaded` serves {}× nginx's rate in A",
+        sources: &[Source::Cell(
+            "performance.md",
+            BENCH,
+            "chapter13-threaded-warn",
+            "A × nginx",
+        )],
+    },
+    Quote {
+        page: "performance.md",
+        ja: "A で nginx の {} 倍、エラーも listen キューのあふれもなく（E）、D のピークメモリは {} MiB",
+        en: "reaches {}× nginx in A, with no errors and no listen-queue overflow in E; its peak memory in D is {} MiB",
+        sources: &[
+            Source::Cell(
+                "performance.md",
+                BENCH,
+                "chapter13-threadpool-warn",
+                "A × nginx",
+            ),
+            Source::Cell(
+                "performance.md",
+                BENCH,
+                "chapter13-threadpool-warn",
+                "D peak RSS MiB",
+            ),
+        ],
+    },
+    Quote {
+        page: "performance.md",
+        ja: "プール版を `--max-workers {}`",
+        en: "the pool with `--max-workers {}`",
+        sources: &[Source::Cell(
+            "performance.md",
+            DEMO,
+            "chapter13-threadpool",
+            "serving threads",
+        )],
+    },
+];
+
+/// Whitespace removed: a quote may be wrapped onto several lines.
+fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The text of `quote` in `lang` with its numbers filled in from their sources.
+pub fn expected_quote(quote: &Quote, lang: &str) -> String {
+    let pattern = if lang == "ja" { quote.ja } else { quote.en };
+    let mut out = String::new();
+    let mut parts = pattern.split("{}");
+    out.push_str(parts.next().unwrap_or_default());
+    let mut sources = quote.sources.iter();
+    for part in parts {
+        let source = sources
+            .next()
+            .unwrap_or_else(|| panic!("{pattern:?}: more {{}} than sources"));
+        out.push_str(&source.value(lang));
+        out.push_str(part);
+    }
+    assert!(
+        sources.next().is_none(),
+        "{pattern:?}: more sources than {{}}"
+    );
+    out
+}
+
+/// Each of [`QUOTES`] is on its page, in both languages, with the numbers the
+/// code, the diffs and the tables give today.
+pub fn quoted_numbers_match() {
+    let mut wrong = Vec::new();
+    for quote in QUOTES {
+        for lang in ["ja", "en"] {
+            let expected = expected_quote(quote, lang);
+            if !squeeze(&guide_page(lang, quote.page)).contains(&squeeze(&expected)) {
+                wrong.push(format!("docs/{lang}/{}: expected {expected:?}", quote.page));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "the guide quotes numbers that its sources no longer give (or the sentence changed):\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// Numbers written just before `unit` in `text` (e.g. `0.92` in `0.92 倍`),
+/// with the line each comes from.
+pub fn numbers_before<'a>(text: &'a str, unit: &str) -> Vec<(String, &'a str)> {
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let mut rest = line;
+        while let Some(at) = rest.find(unit) {
+            let before = rest[..at].trim_end();
+            let digits: String = before
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            if digits.chars().any(|c| c.is_ascii_digit()) {
+                found.push((digits, line));
+            }
+            rest = &rest[at + unit.len()..];
+        }
+    }
+    found
+}
+
+/// In `performance.md`, every ratio to nginx written in the prose (`0.92 倍`,
+/// `0.92×`) is one the throughput table shows; the two languages show the
+/// same tables; a time in µs that a chapter page quotes is one performance.md
+/// gives; and `chapter13-threaded.md`'s "less than half of nginx" holds.
+pub fn table_figures_match() {
+    let mut wrong = Vec::new();
+    let mut tables = Vec::new();
+    for (lang, unit) in [("ja", "倍"), ("en", "×")] {
+        let text = guide_page(lang, "performance.md");
+        let bench = table(&text, BENCH);
+        let ratios: BTreeSet<&str> = bench
+            .rows
+            .iter()
+            .flat_map(|row| {
+                bench
+                    .header
+                    .iter()
+                    .zip(row)
+                    .filter(|(h, _)| h.contains("× nginx"))
+                    .map(|(_, c)| c.as_str())
+            })
+            .filter(|c| !c.is_empty())
+            .collect();
+        let prose: String = text
+            .lines()
+            .filter(|l| !l.starts_with('|'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for (number, line) in numbers_before(&prose, unit) {
+            if !ratios.contains(number.as_str()) {
+                wrong.push(format!(
+                    "docs/{lang}/performance.md: {number}{unit} is not in the table: {line}"
+                ));
+            }
+        }
+        for name in ["chapter13-threaded-info", "chapter13-threaded-warn"] {
+            let ratio: f64 = bench
+                .cell(name, "A × nginx")
+                .parse()
+                .expect("a ratio is a number");
+            assert!(
+                ratio < 0.5,
+                "docs/{lang}/chapter13-threaded.md says the threaded chapter serves less than half \
+                 of nginx's rate, but performance.md's table gives {name} {ratio}"
+            );
+        }
+        for page in CHAPTER_PAGES {
+            for (number, line) in numbers_before(&guide_page(lang, page), " µs") {
+                if !numbers_before(&prose, " µs")
+                    .iter()
+                    .any(|(n, _)| *n == number)
+                {
+                    wrong.push(format!(
+                        "docs/{lang}/{page}: {number} µs is not what performance.md gives: {line}"
+                    ));
+                }
+            }
+        }
+        tables.push((bench, table(&text, DEMO)));
+    }
+    assert_eq!(
+        tables[0], tables[1],
+        "performance.md: the tables differ between docs/ja and docs/en"
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Every code block marked `<!-- from: PATH -->` occurs in that file, line
+/// for line (indentation aside), so that a snippet a reader copies is the
+/// real code.
+pub fn snippets_occur_in_the_source() {
+    let mut checked = 0;
+    for (path, text) in all_guide_pages() {
+        for block in parse_page(&text).blocks {
+            let Some(source) = block
+                .marker
+                .as_deref()
+                .and_then(|m| m.strip_prefix("from: "))
+            else {
+                continue;
+            };
+            checked += 1;
+            let code: Vec<String> = workspace_file(source)
+                .lines()
+                .map(|l| l.trim().to_owned())
+                .collect();
+            let shown: Vec<String> = block.lines.iter().map(|l| l.trim().to_owned()).collect();
+            assert!(
+                !shown.is_empty() && code.windows(shown.len()).any(|w| w == shown.as_slice()),
+                "{}: the snippet marked `from: {source}` is not in that file:\n{}",
+                path.display(),
+                block.lines.join("\n")
+            );
+        }
+    }
+    assert!(checked > 0, "no snippet is marked `<!-- from: PATH -->`");
+}
+
+/// Every Rust source file of the chapters and of `common`, as one text per file.
+fn chapter_sources() -> Vec<(PathBuf, String)> {
+    let root = workspace_root();
+    let mut sources = Vec::new();
+    for krate in [
+        "chapter12-sequential",
+        "chapter13-refactor",
+        "chapter13-threaded",
+        "chapter13-threadpool",
+        "common",
+    ] {
+        let dir = root.join(krate).join("src");
+        for entry in fs::read_dir(&dir).expect("src folder") {
+            let path = entry.expect("directory entry").path();
+            if path.extension().is_some_and(|ext| ext == "rs") {
+                let text = fs::read_to_string(&path).expect("source is UTF-8");
+                sources.push((path, text));
+            }
+        }
+    }
+    sources
+}
+
+/// In the chapter pages and `compiler-errors.md`, every inline code span that
+/// starts with `let `, or with `fn NAME(` for a function the code has, and
+/// elides nothing (`...`, `…`) is a fragment of the chapters' or `common`'s
+/// source: the guide cannot give a signature the code does not have.
+pub fn quoted_signatures_occur_in_the_source() {
+    let sources: Vec<String> = chapter_sources()
+        .into_iter()
+        .map(|(_, text)| squeeze(&text))
+        .collect();
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for lang in ["ja", "en"] {
+        for name in CHAPTER_PAGES.iter().chain(&["compiler-errors.md"]) {
+            let text = guide_page(lang, name);
+            let mut in_block = false;
+            for line in text.lines() {
+                if line.trim_start().starts_with("```") {
+                    in_block = !in_block;
+                }
+                if in_block {
+                    continue;
+                }
+                for span in code_spans(line) {
+                    // A generic form (`fn name(arg: Type)`) names no real function.
+                    let real_fn = span.strip_prefix("fn ").is_some_and(|rest| {
+                        let name = rest.split('(').next().unwrap_or_default();
+                        sources.iter().any(|s| s.contains(&format!("fn{name}(")))
+                    });
+                    let quoted = real_fn || span.starts_with("let ");
+                    if !quoted || span.contains("...") || span.contains('…') {
+                        continue;
+                    }
+                    checked += 1;
+                    if !sources.iter().any(|s| s.contains(&squeeze(&span))) {
+                        wrong.push(format!("docs/{lang}/{name}: `{span}`"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 0, "no signature quoted");
+    assert!(
+        wrong.is_empty(),
+        "code quoted in the guide that the chapters' source does not have:\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// Each chapter page links to the pages before and after it and to the index,
+/// has its "Rust you meet here" section, and links the official Rust book in
+/// its own language (the Japanese translation from `docs/ja`).
+pub fn chapter_pages_are_linked() {
+    for lang in ["ja", "en"] {
+        let (box_title, book, other_book) = if lang == "ja" {
+            (
+                "## この章で初めて出る Rust",
+                "https://doc.rust-jp.rs/book-ja/",
+                "https://doc.rust-lang.org/book/",
+            )
+        } else {
+            (
+                "## Rust you meet here",
+                "https://doc.rust-lang.org/book/",
+                "https://doc.rust-jp.rs/book-ja/",
+            )
+        };
+        for (i, name) in CHAPTER_PAGES.iter().enumerate() {
+            let text = guide_page(lang, name);
+            let targets = link_targets(&text);
+            let mut wanted = vec!["README.md", "python-to-rust.md"];
+            if i > 0 {
+                wanted.push(CHAPTER_PAGES[i - 1]);
+            }
+            if let Some(next) = CHAPTER_PAGES.get(i + 1) {
+                wanted.push(next);
+            }
+            for target in wanted {
+                assert!(
+                    targets.iter().any(|t| t == target),
+                    "docs/{lang}/{name} does not link to {target}"
+                );
+            }
+            assert!(
+                text.lines().any(|l| l == box_title),
+                "docs/{lang}/{name} has no {box_title:?} section"
+            );
+            assert!(
+                targets.iter().any(|t| t.starts_with(book)),
+                "docs/{lang}/{name} does not link the Rust book at {book}"
+            );
+        }
+        for (_, text) in pages_in(&workspace_root().join("docs").join(lang)) {
+            assert!(
+                !text.contains(other_book),
+                "docs/{lang} links the Rust book in the other language ({other_book})"
+            );
         }
     }
 }
