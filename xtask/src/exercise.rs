@@ -30,8 +30,9 @@ pub const EXERCISES_DIR_VAR: &str = "XTASK_EXERCISES_DIR";
 /// `codes/chapter11-2/webserver.py`): one request answered, then it stops.
 pub const ANSWER_ONCE: &str = r#"//! The book's starting point for chapter 12: the server of its chapter 11
 //! (Python: `codes/chapter11-2/webserver.py`). It answers one request and
-//! stops, so a page that links a stylesheet and an image never shows whole.
-//! Chapter 12's lesson, yours to type: answer again and again.
+//! stops, so a page that links a stylesheet and an image never shows whole,
+//! and it sends every file as `text/html`. Chapter 12's lesson, yours to
+//! type: answer again and again, each file with its own Content-Type.
 
 use std::io;
 use std::net::TcpListener;
@@ -64,7 +65,12 @@ fn serve(config: &Config) -> io::Result<()> {
             return Ok(()); // connected, then left without a request
         };
         let response = match common::open_static_file(&config.static_root, &request.path) {
-            Ok(file) => Response::file(file),
+            Ok(mut file) => {
+                // Like the book's chapter 11, every file is sent as HTML: the
+                // right Content-Type is the second half of chapter 12.
+                file.content_type = "text/html".to_owned();
+                Response::file(file)
+            }
             Err(HttpError::NotFound) => Response::not_found(),
             Err(HttpError::MovedPermanently(location)) => Response::redirect(location),
             Err(err) => return Err(err),
