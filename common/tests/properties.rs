@@ -119,6 +119,10 @@ impl Tree {
             fs::write(base.join("site/C:/x.txt"), "drive").unwrap();
             fs::write(base.join("site/nul.txt"), "device").unwrap();
             fs::write(base.join("site/index.html."), "dot").unwrap();
+        }
+        // On macOS `..namedfork` is the fork itself, not a name to create.
+        #[cfg(target_os = "linux")]
+        {
             fs::create_dir(base.join("site/sub/..namedfork")).unwrap();
             fs::write(base.join("site/sub/..namedfork/rsrc"), "fork").unwrap();
         }

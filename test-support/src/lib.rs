@@ -81,8 +81,8 @@ fn system_listen_cap() -> Option<usize> {
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
-/// Elsewhere (Windows refuses, rather than drops, what does not fit) the
-/// common default.
+/// Elsewhere (Windows) the queue's size is not read: 128 is assumed, which
+/// the system grants.
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
 fn system_listen_cap() -> Option<usize> {
     None

@@ -184,6 +184,9 @@ pub fn other_systems_aliases_are_refused_everywhere(bin: &str) {
         std::fs::write(dir.join("nul.txt"), "secret").expect("write nul.txt");
         std::fs::write(dir.join("index.html."), "secret").expect("write index.html.");
         std::fs::write(dir.join("a:b.txt"), "secret").expect("write a:b.txt");
+    }
+    // On macOS `..namedfork` is the fork itself, not a name to create.
+    if cfg!(target_os = "linux") {
         std::fs::create_dir(dir.join("..namedfork")).expect("mkdir ..namedfork");
         std::fs::write(dir.join("..namedfork/rsrc"), "secret").expect("write rsrc");
     }
