@@ -515,6 +515,8 @@ pub struct Cost {
     pub top_threads: f64,
     /// Resident memory at `to_k`, KiB.
     pub top_rss_kib: f64,
+    /// The kernel stacks it had added by `to_k` (counted as above), KiB.
+    pub top_kernel_stack_kib: f64,
     /// The most silent clients it held at the largest K asked for, if fewer.
     pub held_short: Option<(u64, u64)>,
 }
@@ -534,19 +536,24 @@ pub fn costs(points: &[SilentPoint]) -> Vec<Cost> {
             let threads = per(to.threads, from.threads)?;
             let stacks = per(to.kernel_stack_growth_kib, from.kernel_stack_growth_kib);
             let last = of.iter().max_by_key(|p| p.k)?;
+            let own_stacks = threads >= 0.5;
             Some(Cost {
                 server: server.clone(),
                 from_k: from.k,
                 to_k: to.k,
                 threads,
                 rss_kib: per(to.rss_kib, from.rss_kib)?,
-                kernel_stack_kib: if threads >= 0.5 {
+                kernel_stack_kib: if own_stacks {
                     stacks.unwrap_or(0.0)
                 } else {
                     0.0
                 },
                 top_threads: to.threads?.median,
                 top_rss_kib: to.rss_kib?.median,
+                top_kernel_stack_kib: match (own_stacks, to.kernel_stack_growth_kib) {
+                    (true, Some(growth)) => growth.median,
+                    _ => 0.0,
+                },
                 held_short: (last.held < last.k).then_some((last.held, last.k)),
             })
         })
@@ -579,7 +586,8 @@ pub fn estimates(costs: &[Cost], at: &[u64]) -> String {
         for &k in at {
             let more = k.saturating_sub(c.to_k) as f64;
             let threads = c.top_threads + c.threads * more;
-            let mib = (c.top_rss_kib + (c.rss_kib + c.kernel_stack_kib) * more) / 1024.0;
+            let now = c.top_rss_kib + c.top_kernel_stack_kib;
+            let mib = (now + (c.rss_kib + c.kernel_stack_kib) * more) / 1024.0;
             let _ = write!(out, " {threads:.0} | {mib:.0} |");
         }
         let note = match c.held_short {
@@ -807,9 +815,10 @@ mod tests {
             (0.0, 0.0, Some((1040, 5000)))
         );
         let table = estimates(&costs, &[10_000, 100_000]);
-        // 5002 + 1.0 × 5000 threads; (76356 + 30.634 × 5000) / 1024 MiB.
+        // 5002 + 1.0 × 5000 threads; RSS, the stacks of the first 5000 and
+        // 30.634 KiB for each further client: (76356 + 80000 + 30.634 × 5000) / 1024 MiB.
         assert!(
-            table.contains("| chapter13-threaded | 10002 | 224 | 100002 | 2917 |  |"),
+            table.contains("| chapter13-threaded | 10002 | 302 | 100002 | 2995 |  |"),
             "{table}"
         );
         assert!(table.contains("| nginx | 1 |"), "{table}");
