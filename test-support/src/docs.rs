@@ -1299,6 +1299,36 @@ mod tests {
     }
 
     #[test]
+    fn table_finds_a_cell_by_row_and_column() {
+        let md = "text\n\n| server | A × nginx | E errors |\n|---|---:|---:|\n\
+                  | chapter13-threadpool-warn | 0.92 | 0 |\n| nginx | 1.00 | 0 |\n\nafter";
+        let bench = table(md, "server");
+        assert_eq!(bench.cell("chapter13-threadpool-warn", "A × nginx"), "0.92");
+        assert_eq!(bench.cell("nginx", "E errors"), "0");
+        assert_eq!(bench.rows.len(), 2);
+    }
+
+    #[test]
+    fn numbers_before_a_unit_are_found_with_or_without_a_space() {
+        let text = "A で 0.92 倍、E で 0.99倍\n(1.26×) and 11.8 µs, 倍 alone";
+        let found: Vec<String> = numbers_before(text, "倍")
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(found, ["0.92", "0.99"]);
+        let found: Vec<String> = numbers_before(text, "×")
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(found, ["1.26"]);
+        let found: Vec<String> = numbers_before(text, " µs")
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(found, ["11.8"]);
+    }
+
+    #[test]
     fn options_table_reads_names_defaults_and_crates() {
         let md = "<!-- options table -->\n| a | b | c |\n|---|---|---|\n\
                   | `--port PORT` | `8080` | port |\n\
