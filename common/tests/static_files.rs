@@ -225,7 +225,7 @@ fn windows_and_macos_aliases_are_refused_even_where_they_are_files() {
 fn long_japanese_names_are_measured_in_characters() {
     let tree = Tree::new("long-names");
     let site = tree.site();
-    // 85 characters, 255 bytes: legal on every system.
+    // 85 characters, 247 bytes: legal on every system.
     let fits = format!("{}.txt", "あ".repeat(81));
     fs::write(site.join(&fits), "fits").unwrap();
     assert_eq!(found(&site, &format!("/{fits}")), site.join(&fits));
