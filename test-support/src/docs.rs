@@ -7,7 +7,10 @@
 //!   (`files` or `two-clients`, see [`run_scenario`]);
 //! - `<!-- responses: CRATE -->`: `STATUS CONTENT-TYPE` for the `files` scenario;
 //! - `<!-- help: CRATE -->`: the exact output of `CRATE --help`;
-//! - `<!-- lang-specific -->`: a block allowed to differ between languages.
+//! - `<!-- lang-specific -->`: a block allowed to differ between languages;
+//! - `<!-- lang-specific: two-clients CRATE [OPTIONS] -->`: such a block, the
+//!   output of `cargo run -p lesson-demo -- two-clients` against CRATE (see
+//!   [`client_block_matches`]).
 //!
 //! A chapter's tests use [`docs_tests!`]: `test_support::docs_tests!("chapter12-sequential");`.
 
@@ -152,7 +155,11 @@ pub fn languages_match() {
         let blocks = page
             .blocks
             .into_iter()
-            .filter(|b| b.marker.as_deref() != Some("lang-specific"))
+            .filter(|b| {
+                !b.marker
+                    .as_deref()
+                    .is_some_and(|m| m.starts_with("lang-specific"))
+            })
             .collect();
         (page.heading_levels, blocks)
     };
@@ -246,6 +253,10 @@ pub fn walkthroughs_match(bin: &str, krate: &str) {
                     // two threads: either order is right.
                     let swap_allowed = args.contains(&"--max-workers");
                     compare_logs(&path, scenario, &block.lines, log, swap_allowed);
+                }
+                ["lang-specific:", "two-clients", name, ref args @ ..] if name == krate => {
+                    let ja = path.components().any(|c| c.as_os_str() == "ja");
+                    client_block_matches(bin, krate, args, ja, &path, &block.lines);
                 }
                 ["responses:", name] if name == krate => {
                     let real = responses(bin);
@@ -410,6 +421,97 @@ fn two_clients(server: &Server, mode: Mode, wait: Duration) {
             wait_for_count(server, "接続を待ちます", 3, wait);
         }
     }
+}
+
+/// The client's side of the two-client experiment, as the guide shows it,
+/// against a real run of `lesson_demo::two_clients::experiment` (what
+/// `cargo run -p lesson-demo -- two-clients` runs) on `krate`'s server.
+///
+/// Times differ from run to run, so every time is replaced by `N`; the
+/// event lines are compared as a set, since two of them can be stamped in
+/// either order; and the last line must give the verdict this chapter earns:
+/// one client at a time for the sequential chapters and a pool of one,
+/// parallel otherwise.
+pub fn client_block_matches(
+    bin: &str,
+    krate: &str,
+    args: &[&str],
+    ja: bool,
+    page: &Path,
+    shown: &[String],
+) {
+    let server = Server::start(bin, args);
+    let one_at_a_time = !is_threaded(krate) || args.windows(2).any(|w| w == ["--max-workers", "1"]);
+    let hold = Duration::from_millis(300);
+    let mut real = Vec::new();
+    for attempt in 1..=5 {
+        real.clear();
+        let outcome = lesson_demo::two_clients::experiment(
+            server.addr,
+            "/index.html",
+            hold,
+            ja,
+            &mut |line| real.push(line),
+        )
+        .unwrap_or_else(|err| panic!("two-clients against {krate}: {err}"));
+        // A server that serves one client at a time cannot answer B before A
+        // has sent: such an outcome means lesson-demo stamped A's send late
+        // (its client thread was preempted between the write and the stamp).
+        if one_at_a_time && outcome.b_answered_while_a_silent {
+            eprintln!("two-clients run {attempt} against {krate}: A's send stamped late; again");
+            continue;
+        }
+        break;
+    }
+    // Times (`3000.6 ms`, `3.0 秒`) become `N`; status codes stay.
+    let numbers_out = |line: &str| -> String {
+        let mut out = String::new();
+        let mut run = String::new();
+        for c in line.chars().chain(['\n']) {
+            if c.is_ascii_digit() || (c == '.' && !run.is_empty()) {
+                run.push(c);
+                continue;
+            }
+            if run.contains('.') {
+                out.push('N');
+            } else {
+                out.push_str(&run);
+            }
+            run.clear();
+            out.push(c);
+        }
+        out.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    // The block is: a header line, the event lines, the verdict.
+    assert!(
+        shown.len() >= 3,
+        "{}: the two-clients block is too short",
+        page.display()
+    );
+    let events_shown: BTreeSet<String> = shown[1..shown.len() - 1]
+        .iter()
+        .map(|l| numbers_out(l))
+        .collect();
+    let events_real: BTreeSet<String> = real.iter().map(|l| numbers_out(l)).collect();
+    assert_eq!(
+        events_shown,
+        events_real,
+        "{}: the two-clients block for {krate} differs from a real run:\n{}",
+        page.display(),
+        real.join("\n")
+    );
+    let verdict = &shown[shown.len() - 1];
+    let expected = match (ja, one_at_a_time) {
+        (true, true) => "1 クライアントずつ",
+        (true, false) => "並列",
+        (false, true) => "one at a time",
+        (false, false) => "parallel",
+    };
+    assert!(
+        verdict.contains(expected),
+        "{}: the two-clients block for {krate} should end with the verdict {expected:?}: {verdict}",
+        page.display()
+    );
 }
 
 /// Everything the server sends until it closes.
