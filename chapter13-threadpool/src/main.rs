@@ -1,6 +1,6 @@
 //! Book chapter 13, 「リクエストを並列処理する」
 //! (Python: `codes/chapter13-2/webserver.py` and `workerthread.py`),
-//! column 「スレッドを扱う際の注意点」: the exercise it leaves to the reader.
+//! column 「スレッドを扱う際の注意点」: the direction it points to (a bounded pool).
 //!
 //! The lesson: each client gets a thread of its own (`worker.rs`, the book's
 //! `WorkerThread`), so a slow client no longer makes the others wait.

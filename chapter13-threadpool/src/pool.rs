@@ -1,6 +1,6 @@
-//! A bounded pool of worker threads: the exercise the book's column
-//! 「スレッドを扱う際の注意点」 leaves to the reader, who would reach for
-//! Python's `concurrent.futures.ThreadPoolExecutor`.
+//! A bounded pool of worker threads: the direction the book's column
+//! 「スレッドを扱う際の注意点」 points to, where a Python reader would reach for
+//! `concurrent.futures.ThreadPoolExecutor`.
 //!
 //! Like `ThreadPoolExecutor`, a worker is started only when a job arrives and
 //! none is idle, up to `max_workers`, and then reused. Unlike it, nothing is

@@ -1,4 +1,4 @@
-//! The column's exercise, from a live run: a few worker threads, reused.
+//! Where the column points, from a live run: a few worker threads, reused.
 
 #[test]
 fn the_pool_reuses_its_worker_threads() {

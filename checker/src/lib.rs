@@ -42,7 +42,7 @@ pub enum Chapter {
     Refactor,
     /// Chapter 13, second half: a thread per client.
     Threaded,
-    /// The column's exercise: a bounded pool of threads.
+    /// Where the column points: a bounded pool of threads.
     Pool,
 }
 

@@ -151,9 +151,11 @@ pub fn experiment(
     let a_client = thread::spawn(move || -> Result<(), String> {
         let _ = a_events.send((Event::AConnected, zero.elapsed()));
         thread::sleep(hold); // the book's slow request: connected, nothing sent yet
+        // Stamp the send before writing: once the bytes are out, the server
+        // may answer B before this thread runs again.
+        let _ = a_events.send((Event::ASent, zero.elapsed()));
         a.write_all(a_request.as_bytes())
             .map_err(|e| format!("A: {e}"))?;
-        let _ = a_events.send((Event::ASent, zero.elapsed()));
         let status = read_status(&mut a).map_err(|e| format!("A: {e}"))?;
         let _ = a_events.send((Event::AAnswered(status), zero.elapsed()));
         Ok(())
