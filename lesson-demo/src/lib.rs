@@ -11,11 +11,14 @@ pub mod term;
 pub mod timeline;
 pub mod two_clients;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
+
+use checker::client::{Expect, read_answer};
+use checker::{Lang, Target};
 
 /// How many fast requests follow the slow one.
 pub const FAST: usize = 9;
@@ -114,7 +117,7 @@ pub fn scenario(addr: SocketAddr, path: &str, slow: Duration) -> Result<Vec<Exch
 }
 
 /// Connects with a 30-second read timeout, so no client here waits forever.
-pub fn connect(addr: SocketAddr) -> Result<TcpStream, String> {
+fn connect(addr: SocketAddr) -> Result<TcpStream, String> {
     let stream = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -122,17 +125,16 @@ pub fn connect(addr: SocketAddr) -> Result<TcpStream, String> {
     Ok(stream)
 }
 
-/// Reads the whole response (the servers close after it) and returns its status.
-pub fn read_status(stream: &mut TcpStream) -> Result<u16, String> {
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&response);
-    text.split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| "no HTTP status in the response".to_owned())
+/// Reads one answer (under the checker's limits of time and size, so a
+/// server that answers forever cannot fill the memory) and returns its status.
+fn read_status(stream: &mut TcpStream) -> Result<u16, String> {
+    let expect = Expect {
+        timeout: Duration::from_secs(30),
+        ..Expect::default()
+    };
+    read_answer(stream, Instant::now(), expect)
+        .map(|reply| reply.status)
+        .map_err(|err| err.describe().get(Lang::En).to_owned())
 }
 
 /// The fast requests' median and maximum latency, in milliseconds.
@@ -154,17 +156,21 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// `http://HOST:PORT/PATH` → the first address HOST resolves to, and PATH.
-pub fn parse_url(url: &str) -> Result<(SocketAddr, String), String> {
-    let rest = url.strip_prefix("http://").ok_or("only http:// URLs")?;
-    let (host_port, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
-    let addr = host_port
-        .to_socket_addrs()
-        .map_err(|e| format!("{host_port}: {e}"))?
-        .next()
-        .ok_or("no address")?;
-    Ok((addr, path))
+/// `http://HOST:PORT/PATH` → the address of HOST that accepts a connection
+/// (every one it resolves to is tried: `localhost` may be `::1` first), and PATH.
+pub fn find_server(url: &str) -> Result<(SocketAddr, String), String> {
+    let target = Target::parse(url).map_err(|err| err.get(Lang::En).to_owned())?;
+    let probe = target
+        .connect()
+        .map_err(|err| format!("{url}: {}", err.describe().get(Lang::En)))?;
+    drop(probe);
+    let addr = target.chosen().ok_or("no address accepted")?;
+    Ok((addr, url_path(url)))
 }
 
+/// The path part of `url`, `/` when it has none.
+pub fn url_path(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.find('/')
+        .map_or("/".to_owned(), |at| rest[at..].to_owned())
+}

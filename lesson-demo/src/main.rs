@@ -19,7 +19,7 @@ use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lesson_demo::timeline::{self, serving_threads};
-use lesson_demo::{FAST, ms, parse_url, scenario, summary, svg, term};
+use lesson_demo::{FAST, find_server, ms, scenario, summary, svg, term};
 
 /// Each chapter with its options. The pool gets fewer workers than there are
 /// requests, so the picture shows threads being reused.
@@ -32,8 +32,13 @@ const CHAPTERS: [(&str, &[&str]); 4] = [
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("two-clients") {
-        return lesson_demo::two_clients::main(&args[1..]);
+    match args.first().map(String::as_str) {
+        Some("two-clients") => return lesson_demo::two_clients::main(&args[1..]),
+        Some("-h" | "--help") => {
+            println!("{}", USAGE);
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
     let value = |flag: &str| {
         let at = args.iter().position(|a| a == flag)?;
@@ -65,19 +70,19 @@ fn main() -> ExitCode {
     }
 }
 
+const USAGE: &str = "usage: lesson-demo http://HOST:PORT/PATH [--slow SECS]
+       lesson-demo --all [--slow SECS] [--svg DIR]
+       lesson-demo two-clients [URL] [--hold SECS] [--lang ja|en]";
+
 fn usage(problem: &str) -> ExitCode {
-    eprintln!(
-        "{problem}\nusage: lesson-demo http://HOST:PORT/PATH [--slow SECS]\n       \
-         lesson-demo --all [--slow SECS] [--svg DIR]\n       \
-         lesson-demo two-clients [URL] [--hold SECS] [--lang ja|en]"
-    );
+    eprintln!("{problem}\n{USAGE}");
     ExitCode::from(2)
 }
 
 /// The scenario against a server that is already running (its log is not
 /// ours to read, so the serving threads are unknown).
 fn one_server(url: &str, slow: Duration) -> Result<(), String> {
-    let (addr, path) = parse_url(url)?;
+    let (addr, path) = find_server(url)?;
     let exchanges = scenario(addr, &path, slow)?;
     let rows = timeline::join(&exchanges, &[]);
     let title = format!("{url}: slow client {:.1} s", slow.as_secs_f64());

@@ -7,25 +7,31 @@
 //! printed the moment it happens, so the reader sees B's answer arrive at
 //! once or only after A.
 
-use std::io::Write;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::{connect, ms, parse_url, read_status};
+use checker::client::{Expect, FetchError, send_and_read};
+use checker::{Lang, Target};
+
+use crate::{ms, url_path};
 
 /// The address the book's server listens on.
 const DEFAULT_URL: &str = "http://127.0.0.1:8080/index.html";
 
 /// The servers' default read timeout is 5 s: A must send before it runs out.
 const DEFAULT_HOLD: Duration = Duration::from_secs(3);
+const MAX_HOLD_SECS: f64 = 5.0;
+
+/// How long either client waits for its answer beyond A's silence: a server
+/// that never answers, or never closes, cannot keep this command waiting.
+const ANSWER_SLACK: Duration = Duration::from_secs(10);
 
 const USAGE: &str = "usage: lesson-demo two-clients [URL] [--hold SECS] [--lang ja|en]
   URL          default http://127.0.0.1:8080/index.html (start a chapter first)
-  --hold SECS  how long client A stays silent, default 3 (keep it below the
-               server's --read-timeout, 5 s by default)
+  --hold SECS  how long client A stays silent: above 0 and below 5 (the
+               servers' default read timeout), default 3
   --lang       language of the report; default from LANG (ja when it starts with \"ja\")";
 
 /// Runs the experiment; `args` are what follows `two-clients`.
@@ -52,7 +58,7 @@ pub fn main(args: &[String]) -> ExitCode {
 
 struct Options {
     url: String,
-    addr: SocketAddr,
+    target: Target,
     path: String,
     hold: Duration,
     ja: bool,
@@ -71,8 +77,14 @@ impl Options {
                 "--hold" => {
                     let secs = args.next().and_then(|s| s.parse::<f64>().ok());
                     hold = match secs {
-                        Some(secs) if secs > 0.0 && secs <= 60.0 => Duration::from_secs_f64(secs),
-                        _ => return Err("--hold takes seconds, above 0 and at most 60".into()),
+                        Some(secs) if secs > 0.0 && secs < MAX_HOLD_SECS => {
+                            Duration::from_secs_f64(secs)
+                        }
+                        _ => {
+                            return Err("--hold takes seconds, above 0 and below the servers' \
+                                        5 s read timeout"
+                                .into());
+                        }
                     };
                 }
                 "--lang" => {
@@ -82,14 +94,20 @@ impl Options {
                         _ => return Err("--lang takes ja or en".into()),
                     }
                 }
-                other if other.starts_with("http://") => other.clone_into(&mut url),
-                other => return Err(format!("unexpected argument '{other}'")),
+                other if other.starts_with('-') => {
+                    return Err(format!("unexpected option '{other}'"));
+                }
+                other => other.clone_into(&mut url),
             }
         }
-        let (addr, path) = parse_url(&url)?;
+        let lang = if ja { Lang::Ja } else { Lang::En };
+        // Every address the host resolves to is tried: on macOS and Windows
+        // `localhost` is `::1` first, and the chapters listen on 127.0.0.1.
+        let target = Target::parse(&url).map_err(|err| err.get(lang).to_owned())?;
+        let path = url_path(&url);
         Ok(Some(Options {
             url,
-            addr,
+            target,
             path,
             hold,
             ja,
@@ -118,114 +136,133 @@ pub struct Outcome {
 
 fn run(options: &Options) -> Result<(), String> {
     println!("{}", header(options));
-    let (addr, path, hold, ja) = (options.addr, &options.path, options.hold, options.ja);
-    let outcome =
-        experiment(addr, path, hold, ja, &mut |line| println!("{line}")).map_err(|err| {
-            // `connect` errors start so; the first one means nothing listens.
-            if err.starts_with("connect ") {
-                nothing_listening(err, options)
-            } else {
-                err
-            }
-        })?;
+    let (path, hold, ja) = (&options.path, options.hold, options.ja);
+    let outcome = experiment(&options.target, path, hold, ja, &mut |line| {
+        println!("{line}")
+    })
+    .map_err(|err| match err {
+        Failure::NotListening(why) => nothing_listening(why, options),
+        Failure::Client(message) => message,
+    })?;
     println!("{}", verdict(outcome, ja));
     Ok(())
 }
 
+/// Why the experiment could not finish.
+#[derive(Debug)]
+pub enum Failure {
+    /// Client A could not connect: no server is running there.
+    NotListening(String),
+    /// A client got no proper answer; the message says what it saw.
+    Client(String),
+}
+
 /// A connects and stays silent for `hold`; B asks for `path` meanwhile.
-/// Each event goes to `print` as a line the moment it happens.
+/// Each event goes to `print` as a line the moment it happens. Both clients
+/// read their answers under limits of time and size (the checker's client),
+/// so a server that never answers, never closes or answers forever only
+/// makes this fail with a plain message.
 pub fn experiment(
-    addr: SocketAddr,
+    target: &Target,
     path: &str,
     hold: Duration,
     ja: bool,
     print: &mut dyn FnMut(String),
-) -> Result<Outcome, String> {
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    let mut a = connect(addr)?;
+) -> Result<Outcome, Failure> {
+    let lang = if ja { Lang::Ja } else { Lang::En };
+    let request = target.request("GET", path);
+    let expect = Expect {
+        timeout: hold + ANSWER_SLACK,
+        ..Expect::default()
+    };
+    let failed = move |client: &str, err: FetchError| {
+        Failure::Client(format!("{client}: {}", err.describe().get(lang)))
+    };
+    let mut a = target
+        .connect()
+        .map_err(|err| Failure::NotListening(err.describe().get(lang).to_owned()))?;
     let zero = Instant::now();
     let (events, arrived) = mpsc::channel();
-    let a_events = events.clone();
-    let a_request = request.clone();
-    // Each event is stamped where it happens; the main thread only prints.
-    let a_client = thread::spawn(move || -> Result<(), String> {
-        let _ = a_events.send((Event::AConnected, zero.elapsed()));
-        thread::sleep(hold); // the book's slow request: connected, nothing sent yet
-        // Stamp the send before writing: once the bytes are out, the server
-        // may answer B before this thread runs again.
-        let _ = a_events.send((Event::ASent, zero.elapsed()));
-        a.write_all(a_request.as_bytes())
-            .map_err(|e| format!("A: {e}"))?;
-        let status = read_status(&mut a).map_err(|e| format!("A: {e}"))?;
-        let _ = a_events.send((Event::AAnswered(status), zero.elapsed()));
-        Ok(())
-    });
-    // Let A's connection be first in the server's queue.
-    thread::sleep(Duration::from_millis(100));
-    let b_client = thread::spawn(move || -> Result<(), String> {
-        let mut b = connect(addr)?;
-        b.write_all(request.as_bytes())
-            .map_err(|e| format!("B: {e}"))?;
-        let _ = events.send((Event::BSent, zero.elapsed()));
-        let status = read_status(&mut b).map_err(|e| format!("B: {e}"))?;
-        let _ = events.send((Event::BAnswered(status), zero.elapsed()));
-        Ok(())
-    });
+    let request = &request;
+    thread::scope(|scope| {
+        // Each event is stamped where it happens; this thread only prints.
+        let a_events = events.clone();
+        let a_client = scope.spawn(move || -> Result<(), Failure> {
+            let _ = a_events.send((Event::AConnected, zero.elapsed()));
+            thread::sleep(hold); // the book's slow request: connected, nothing sent yet
+            // Stamp the send before writing: once the bytes are out, the
+            // server may answer B before this thread runs again.
+            let sent = zero.elapsed();
+            let _ = a_events.send((Event::ASent, sent));
+            let reply = send_and_read(&mut a, request, expect).map_err(|e| failed("A", e))?;
+            // When the answer was complete, not when reading gave up waiting
+            // for a close that a reader's server may forget.
+            let _ = a_events.send((Event::AAnswered(reply.status), sent + reply.elapsed));
+            Ok(())
+        });
+        // Let A's connection be first in the server's queue.
+        thread::sleep(Duration::from_millis(100));
+        let b_client = scope.spawn(move || -> Result<(), Failure> {
+            let mut b = target.connect().map_err(|e| failed("B", e))?;
+            let sent = zero.elapsed();
+            let _ = events.send((Event::BSent, sent));
+            let reply = send_and_read(&mut b, request, expect).map_err(|e| failed("B", e))?;
+            let _ = events.send((Event::BAnswered(reply.status), sent + reply.elapsed));
+            Ok(())
+        });
 
-    // Whether A had sent its request yet: a server that answers B before
-    // that serves clients in parallel; one that answers one client at a
-    // time cannot answer B until it has finished with A.
-    let mut a_sent = false;
-    let mut b_answered = None;
-    // The loop ends when both clients have finished (or failed) and dropped
-    // their senders.
-    for (event, at) in arrived {
-        let line = match event {
-            Event::AConnected if ja => {
-                format!("A が接続しました。{} 秒間なにも送りません", secs(hold))
+        // Whether A had sent its request yet: a server that answers B
+        // before that serves clients in parallel; one that answers one
+        // client at a time cannot answer B until it has finished with A.
+        let mut a_sent_at = None;
+        let mut b_answered = None;
+        // The loop ends when both clients have finished (or failed) and
+        // dropped their senders.
+        for (event, at) in arrived {
+            // A's send is stamped before its bytes go out, so it arrives
+            // here before any answer that could depend on it.
+            let a_sent = a_sent_at.is_some_and(|sent| sent <= at);
+            match event {
+                Event::ASent => a_sent_at = Some(at),
+                Event::BAnswered(_) => b_answered = Some((a_sent, at)),
+                _ => {}
             }
-            Event::AConnected => format!("A connected; it sends nothing for {} s", secs(hold)),
-            Event::BSent if ja => format!("B が接続して GET {path} を送りました"),
-            Event::BSent => format!("B connected and sent GET {path}"),
-            Event::BAnswered(status) => {
-                b_answered = Some((a_sent, at));
-                match (ja, a_sent) {
-                    (true, false) => {
-                        format!("B に {status} が返りました（A はまだ何も送っていません）")
-                    }
-                    (true, true) => {
-                        format!("B に {status} が返りました（A がリクエストを送ったあと）")
-                    }
-                    (false, false) => format!("B got {status}, while A had still sent nothing"),
-                    (false, true) => format!("B got {status}, only after A sent its request"),
-                }
-            }
-            Event::ASent => {
-                a_sent = true;
-                if ja {
-                    format!("A が GET {path} を送りました")
-                } else {
-                    format!("A sent GET {path}")
-                }
-            }
-            Event::AAnswered(status) => {
-                if ja {
-                    format!("A に {status} が返りました")
-                } else {
-                    format!("A got {status}")
-                }
-            }
-        };
-        print(format!("{:>9.1} ms  {line}", ms(at)));
-    }
-    let a_result = a_client.join().map_err(|_| "client A panicked")?;
-    let b_result = b_client.join().map_err(|_| "client B panicked")?;
-    a_result.and(b_result)?;
-    let (a_sent_first, at) = b_answered.ok_or("B got no answer")?;
-    Ok(Outcome {
-        b_answered_while_a_silent: !a_sent_first,
-        b_answered_at: at,
+            let line = describe(&event, a_sent, path, hold, ja);
+            print(format!("{:>9.1} ms  {line}", ms(at)));
+        }
+        let panicked = |client: &str| Failure::Client(format!("client {client} panicked"));
+        let a_result = a_client.join().map_err(|_| panicked("A"))?;
+        let b_result = b_client.join().map_err(|_| panicked("B"))?;
+        a_result.and(b_result)?;
+        let (a_sent_first, at) =
+            b_answered.ok_or_else(|| Failure::Client("B got no answer".into()))?;
+        Ok(Outcome {
+            b_answered_while_a_silent: !a_sent_first,
+            b_answered_at: at,
+        })
     })
+}
+
+/// One event as the reader sees it.
+fn describe(event: &Event, a_sent: bool, path: &str, hold: Duration, ja: bool) -> String {
+    match *event {
+        Event::AConnected if ja => {
+            format!("A が接続しました。{} 秒間なにも送りません", secs(hold))
+        }
+        Event::AConnected => format!("A connected; it sends nothing for {} s", secs(hold)),
+        Event::BSent if ja => format!("B が接続して GET {path} を送りました"),
+        Event::BSent => format!("B connected and sent GET {path}"),
+        Event::BAnswered(status) => match (ja, a_sent) {
+            (true, false) => format!("B に {status} が返りました（A はまだ何も送っていません）"),
+            (true, true) => format!("B に {status} が返りました（A がリクエストを送ったあと）"),
+            (false, false) => format!("B got {status}, while A had still sent nothing"),
+            (false, true) => format!("B got {status}, only after A sent its request"),
+        },
+        Event::ASent if ja => format!("A が GET {path} を送りました"),
+        Event::ASent => format!("A sent GET {path}"),
+        Event::AAnswered(status) if ja => format!("A に {status} が返りました"),
+        Event::AAnswered(status) => format!("A got {status}"),
+    }
 }
 
 fn header(options: &Options) -> String {

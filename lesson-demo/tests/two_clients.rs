@@ -9,6 +9,7 @@ use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
+use checker::Target;
 use lesson_demo::two_clients::experiment;
 
 const HOLD: Duration = Duration::from_millis(600);
@@ -43,10 +44,25 @@ fn server(threaded: bool) -> SocketAddr {
     addr
 }
 
+/// A threaded server that answers each request with `respond`.
+fn server_with(respond: fn(TcpStream)) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let addr = listener.local_addr().expect("local address");
+    thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            thread::spawn(move || respond(client));
+        }
+    });
+    addr
+}
+
 fn run(addr: SocketAddr, ja: bool) -> (lesson_demo::two_clients::Outcome, Vec<String>) {
     let mut lines = Vec::new();
-    let outcome = experiment(addr, "/index.html", HOLD, ja, &mut |line| lines.push(line))
-        .expect("both clients get an answer");
+    let target = Target::from_addr(addr);
+    let outcome = experiment(&target, "/index.html", HOLD, ja, &mut |line| {
+        lines.push(line)
+    })
+    .expect("both clients get an answer");
     (outcome, lines)
 }
 
@@ -129,4 +145,40 @@ fn nothing_listening_and_bad_arguments_are_said_plainly() {
         .expect("run lesson-demo");
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("--hold takes seconds"));
+}
+
+#[test]
+fn a_server_that_never_closes_still_gets_a_verdict() {
+    // A reader's server that forgets to close: the answer is complete at
+    // its Content-Length, so both clients are done without waiting for EOF.
+    let addr = server_with(|mut client| {
+        let mut head = [0; 1024];
+        let _ = client.read(&mut head);
+        let _ = client.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        thread::sleep(Duration::from_secs(30));
+    });
+    let started = std::time::Instant::now();
+    let (outcome, lines) = run(addr, false);
+    assert!(outcome.b_answered_while_a_silent, "{lines:#?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_server_that_answers_forever_is_cut_off_with_a_plain_message() {
+    let addr = server_with(|mut client| {
+        let mut head = [0; 1024];
+        let _ = client.read(&mut head);
+        let _ = client.write_all(b"HTTP/1.1 200 OK\r\n\r\n");
+        let chunk = vec![b'x'; 64 * 1024];
+        while client.write_all(&chunk).is_ok() {}
+    });
+    let target = Target::from_addr(addr);
+    let failure = experiment(&target, "/", HOLD, false, &mut |_| {})
+        .expect_err("an answer that never ends is not an answer");
+    let message = format!("{failure:?}");
+    assert!(message.contains("does not end"), "{message}");
 }

@@ -454,7 +454,7 @@ pub fn client_block_matches(
         lesson_demo::two_clients::experiment(server.addr, "/index.html", hold, ja, &mut |line| {
             real.push(line)
         })
-        .unwrap_or_else(|err| panic!("two-clients against {krate}: {err}"));
+        .unwrap_or_else(|err| panic!("two-clients against {krate}: {err:?}"));
     // A server that serves one client at a time cannot answer B before A has
     // sent its request; a threaded one answers B at once.
     assert_eq!(
