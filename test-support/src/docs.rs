@@ -450,8 +450,9 @@ pub fn client_block_matches(
     let one_at_a_time = !is_threaded(krate) || args.windows(2).any(|w| w == ["--max-workers", "1"]);
     let hold = Duration::from_millis(300);
     let mut real = Vec::new();
+    let target = checker::Target::from_addr(server.addr);
     let outcome =
-        lesson_demo::two_clients::experiment(server.addr, "/index.html", hold, ja, &mut |line| {
+        lesson_demo::two_clients::experiment(&target, "/index.html", hold, ja, &mut |line| {
             real.push(line)
         })
         .unwrap_or_else(|err| panic!("two-clients against {krate}: {err:?}"));
