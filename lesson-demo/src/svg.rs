@@ -65,6 +65,14 @@ impl Svg {
         );
     }
 
+    /// Elements written as given (polylines, markers), on top of what is drawn so far.
+    pub fn raw(&mut self, elements: &str) {
+        self.body.push_str(elements);
+        if !elements.ends_with('\n') {
+            self.body.push('\n');
+        }
+    }
+
     /// The whole document.
     pub fn finish(self) -> String {
         format!(

@@ -273,12 +273,9 @@ pub fn draw(
         (plot_top, plot_bottom),
     );
 
-    let doc = svg.finish();
-    // svg.rs writes shapes of its own kinds; the series go on top, before the end tag.
-    match doc.rfind("</svg>") {
-        Some(end) => format!("{}{overlay}{}", &doc[..end], &doc[end..]),
-        None => doc,
-    }
+    // The series go on top of the frames and grids.
+    svg.raw(&overlay);
+    svg.finish()
 }
 
 fn busy_panel(
