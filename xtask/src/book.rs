@@ -4,18 +4,17 @@
 //!
 //! Python is split by indentation (`def`, `class`, `if __name__ ...` lines);
 //! that is all a side-by-side view needs, and the book's files are plain.
-//! Inside a pair, the rows are aligned on the log lines both print, since the
-//! Rust mirrors the book's Japanese log text exactly.
+//! Inside a pair, only lines that correspond share a row: the log lines both
+//! print (the Rust mirrors the book's Japanese log text exactly) and lines
+//! that do the same work ([`pairing`](crate::pairing)).
 
 use std::fs;
 use std::io;
 use std::ops::Range;
 use std::path::Path;
 
-use similar::{Algorithm, DiffTag, capture_diff_slices};
-
-use crate::fn_items;
 use crate::side_by_side::{Mark, Page, Row};
+use crate::{fn_items, pairing};
 
 /// Where the book's repository lives, for the message when `PATH` is wrong.
 const BOOK_REPO: &str = "https://github.com/bigen1925/introduction-to-web-application-with-python";
@@ -268,8 +267,10 @@ pub fn render(book: &Path, root: &Path, krate: &str, page: &mut Page) -> Result<
     let sources = rust_sources(root, krate)?;
     let rust = rust_functions(&sources);
     page.note(&format!(
-        "The book's Python (left, from {}) beside {krate} (right), function by function; \
-         = marks the same log line on both sides, ~ a wrapped line.",
+        "The book's Python (left, from {}) beside {krate} (right), function by function. \
+         A row with both sides means they correspond: = the same log line, * the same work \
+         (the def and fn lines, or shared names such as accept, send, static_root). A line \
+         with no partner has a row of its own; ~ a wrapped line goes on.",
         book.display()
     ));
     let mut used = vec![false; rust.len()];
@@ -305,7 +306,9 @@ pub fn render(book: &Path, root: &Path, krate: &str, page: &mut Page) -> Result<
                 "{} ({file}) <-> {} ({rust_file})",
                 unit.name, partner.shown
             ));
-            pair_rows(&left, &right, page);
+            for row in pair_rows(&left, &right) {
+                page.row(&row);
+            }
         }
     }
     for (f, _) in rust
@@ -364,76 +367,43 @@ fn read_book(book: &Path, krate: &str) -> Result<Vec<(&'static str, String)>, Er
     Ok(python)
 }
 
-/// The text of the log line a source line prints, if any: what lies between
-/// the book's `===` fences, with `{...}` placeholders made alike.
-fn log_key(line: &str) -> Option<String> {
-    let start = line.find("===")?;
-    let end = line.rfind("===")?;
-    if end <= start + 3 {
-        return None;
-    }
-    let mut key = String::new();
-    let mut depth = 0;
-    for c in line[start + 3..end].trim().chars() {
-        match c {
-            '{' => {
-                depth += 1;
-                if depth == 1 {
-                    key.push_str("{}");
-                }
-            }
-            '}' => depth -= 1,
-            _ if depth == 0 => key.push(c),
-            _ => {}
-        }
-    }
-    Some(key)
-}
-
 /// Rows for a Python unit and its Rust partner: the `def` line faces the
-/// `fn` line (doc comments and decorators above them), lines that print the
-/// same log text face each other, and the lines between are top-aligned.
-fn pair_rows(left: &[(usize, &str)], right: &[(usize, &str)], page: &mut Page) {
+/// `fn` line (decorators and doc comments above them), then the lines that
+/// correspond ([`pairing`]) face each other. Between two such rows, the
+/// lines with no partner get rows of their own, the book's first: a row
+/// with both sides always means "these do the same".
+pub fn pair_rows<'a>(left: &[(usize, &'a str)], right: &[(usize, &'a str)]) -> Vec<Row<'a>> {
     let header = |lines: &[(usize, &str)], above: &[&str]| {
         lines
             .iter()
             .position(|(_, l)| !above.iter().any(|a| l.trim_start().starts_with(a)))
             .unwrap_or(0)
     };
-    let mut anchors = vec![(
-        header(left, &["@"]),
-        header(right, &["///", "#["]),
-        Mark::Same,
-    )];
-    let keyed = |lines: &[(usize, &str)], from: usize| -> Vec<(usize, String)> {
-        lines
-            .iter()
-            .enumerate()
-            .skip(from + 1)
-            .filter_map(|(i, (_, l))| log_key(l).map(|k| (i, k)))
-            .collect()
+    let (lh, rh) = (header(left, &["@"]), header(right, &["///", "#["]));
+    let text = |lines: &[(usize, &'a str)], from: usize| -> Vec<&'a str> {
+        lines.iter().skip(from).map(|(_, t)| *t).collect()
     };
-    let (lk, rk) = (keyed(left, anchors[0].0), keyed(right, anchors[0].1));
-    let lkeys: Vec<&String> = lk.iter().map(|(_, k)| k).collect();
-    let rkeys: Vec<&String> = rk.iter().map(|(_, k)| k).collect();
-    for op in capture_diff_slices(Algorithm::Myers, &lkeys, &rkeys) {
-        let (tag, o, n) = op.as_tag_tuple();
-        if tag == DiffTag::Equal {
-            anchors.extend(o.zip(n).map(|(a, b)| (lk[a].0, rk[b].0, Mark::Anchor)));
-        }
-    }
+    let mut anchors: Vec<(usize, usize, Mark)> =
+        pairing::corresponding(&text(left, lh), &text(right, rh))
+            .into_iter()
+            .map(|(l, r, log)| {
+                let mark = if log { Mark::Anchor } else { Mark::Alike };
+                (lh + l, rh + r, mark)
+            })
+            .collect();
     anchors.push((left.len(), right.len(), Mark::Same));
+    let mut rows = Vec::new();
     let (mut l, mut r) = (0, 0);
     for (al, ar, mark) in anchors {
-        for k in 0..(al - l).max(ar - r) {
-            page.row(&Row {
-                left: left.get(l + k).filter(|_| l + k < al).copied(),
-                mark: Mark::Same,
-                right: right.get(r + k).filter(|_| r + k < ar).copied(),
-            });
-        }
+        let alone = |line: (usize, &'a str), on_left: bool| Row {
+            left: on_left.then_some(line),
+            mark: Mark::Same,
+            right: (!on_left).then_some(line),
+        };
+        rows.extend(left[l..al].iter().map(|&line| alone(line, true)));
+        rows.extend(right[r..ar].iter().map(|&line| alone(line, false)));
         if al < left.len() && ar < right.len() {
-            page.row(&Row {
+            rows.push(Row {
                 left: Some(left[al]),
                 mark,
                 right: Some(right[ar]),
@@ -441,6 +411,7 @@ fn pair_rows(left: &[(usize, &str)], right: &[(usize, &str)], page: &mut Page) {
         }
         (l, r) = (al + 1, ar + 1);
     }
+    rows
 }
 
 #[cfg(test)]
@@ -464,14 +435,5 @@ mod tests {
                 ("__main__", 22..24),
             ]
         );
-    }
-
-    #[test]
-    fn log_keys_match_across_languages() {
-        let py = r#"print(f"=== Server: 接続が完了しました remote_address: {address} ===")"#;
-        let rs = r#"info!("=== Server: 接続が完了しました remote_address: {address} ===");"#;
-        assert_eq!(log_key(py), log_key(rs));
-        assert!(log_key(py).is_some());
-        assert_eq!(log_key("let x = 1;"), None);
     }
 }

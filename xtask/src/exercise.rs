@@ -9,7 +9,7 @@
 
 use std::fmt;
 use std::fs;
-use std::io;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -22,6 +22,66 @@ pub const STEPS: [(&str, Option<&str>); 4] = [
     ("chapter13-threaded", Some("chapter13-refactor")),
     ("chapter13-threadpool", Some("chapter13-threaded")),
 ];
+
+/// Each step's guide page (under `docs/en/` and `docs/ja/`) and what the
+/// reader changes, for the note at the top of the exercise's `main.rs`.
+const LESSONS: [(&str, &str, &str); 4] = [
+    (
+        "chapter12-sequential",
+        "chapter12.md",
+        "answer request after request in a loop, and send each\n\
+         //! file with the Content-Type of its extension, not always text/html.",
+    ),
+    (
+        "chapter13-refactor",
+        "chapter13-refactor.md",
+        "split serve into the book's functions (create_server_socket,\n\
+         //! handle_client, get_static_file_content); what the server does stays the same.",
+    ),
+    (
+        "chapter13-threaded",
+        "chapter13-threaded.md",
+        "answer each client in a thread of its own (the book's\n\
+         //! WorkerThread), so a slow client no longer holds up the others.",
+    ),
+    (
+        "chapter13-threadpool",
+        "chapter13-threadpool.md",
+        "replace the thread per client with a bounded pool: a fixed\n\
+         //! number of worker threads, so a flood of clients cannot start threads without end.",
+    ),
+];
+
+/// The note put at the top of the exercise's `main.rs`: the code below is
+/// the previous step's, with that step's own notes; this says what to do.
+pub fn intro(step: &str, from: Option<&str>) -> String {
+    let (_, page, todo) = LESSONS
+        .iter()
+        .find(|(name, _, _)| *name == step)
+        .copied()
+        .unwrap_or((step, "README.md", "see the guide."));
+    let origin = match from {
+        Some(from) => format!("{from}'s code"),
+        None => "a server that answers once".to_owned(),
+    };
+    format!(
+        "//! Your exercise for step {step}, started from {origin}.\n\
+         //! The notes after this paragraph describe that code, not your goal.\n\
+         //! To do: {todo}\n\
+         //! Guide: docs/en/{page} (日本語: docs/ja/{page}).\n\
+         //!\n"
+    )
+}
+
+/// The guide page of `step`, relative to the repository root, in English
+/// and in Japanese.
+pub fn guide_pages(step: &str) -> [String; 2] {
+    let page = LESSONS
+        .iter()
+        .find(|(name, _, _)| *name == step)
+        .map_or("README.md", |(_, page, _)| page);
+    [format!("docs/en/{page}"), format!("docs/ja/{page}")]
+}
 
 /// Where exercises go unless `XTASK_EXERCISES_DIR` says otherwise (tests).
 pub const EXERCISES_DIR_VAR: &str = "XTASK_EXERCISES_DIR";
@@ -118,7 +178,8 @@ impl fmt::Display for Error {
                 let names: Vec<&str> = STEPS.iter().map(|(step, _)| *step).collect();
                 write!(
                     f,
-                    "no chapter crate named {name:?}; one of: {}",
+                    "no chapter crate named {name:?}; one of: {} (or 12, 13-refactor, 13, \
+                     13-threadpool)",
                     names.join(", ")
                 )
             }
@@ -132,11 +193,11 @@ impl fmt::Display for Error {
     }
 }
 
-/// Creates `exercises/my-<step>/` under `exercises`, from the chapter crates in `root`.
+/// Creates `exercises/my-<step>/` under `exercises`, from the chapter crates
+/// in `root`. `step` is a crate name or a short name such as `13`.
 pub fn create(root: &Path, exercises: &Path, step: &str) -> Result<Created, Error> {
-    let &(step, from) = STEPS
-        .iter()
-        .find(|(name, _)| *name == step)
+    let &(step, from) = crate::chapter_crate(step)
+        .and_then(|krate| STEPS.iter().find(|(name, _)| *name == krate))
         .ok_or_else(|| Error::UnknownCrate(step.to_owned()))?;
     let package = format!("my-{step}");
     let dir = exercises.join(&package);
@@ -177,14 +238,18 @@ fn fill(
         &manifest(package, step, origin, &chapter_manifest),
     )?;
     let src = dir.join("src");
-    match from {
-        Some(from) => copy_dir(&root.join(from).join("src"), &src)?,
+    let main_rs = src.join("main.rs");
+    let previous = match from {
+        Some(from) => {
+            copy_dir(&root.join(from).join("src"), &src)?;
+            fs::read_to_string(&main_rs).map_err(|e| Error::Io(main_rs.clone(), e))?
+        }
         None => {
             fs::create_dir(&src).map_err(|e| Error::Io(src.clone(), e))?;
-            write(&src.join("main.rs"), ANSWER_ONCE)?;
+            ANSWER_ONCE.to_owned()
         }
-    }
-    Ok(())
+    };
+    write(&main_rs, &(intro(step, from) + &previous))
 }
 
 /// The exercise's manifest: its own name, the chapter's dependencies.
@@ -247,39 +312,75 @@ pub fn next_commands(created: &Created) -> [String; 3] {
     ]
 }
 
-/// Runs `cargo xtask exercise ARGS...`.
-pub fn main(args: &[String]) -> ExitCode {
-    let [step] = args else {
-        eprintln!("usage: cargo xtask exercise CRATE   (e.g. chapter13-threaded)");
-        return ExitCode::from(2);
+const USAGE: &str = "\
+usage: cargo xtask exercise CRATE
+
+Makes exercises/my-CRATE, your own crate for step CRATE, from the previous
+step's code (for chapter12-sequential, a server that answers once), and says
+how to run it, check it, and compare it with the chapter. CRATE: one of
+chapter12-sequential, chapter13-refactor, chapter13-threaded,
+chapter13-threadpool, or a short name: 12, 13-refactor, 13 (or 13-threaded),
+13-threadpool. An existing exercise is never overwritten.";
+
+/// Runs `cargo xtask exercise ARGS...`; `Err` only when the output cannot
+/// be written (see [`crate::exit`]).
+pub fn main(args: &[String]) -> io::Result<ExitCode> {
+    let mut err = io::stderr().lock();
+    let step = match args {
+        [flag] if flag == "-h" || flag == "--help" => {
+            writeln!(io::stdout().lock(), "{USAGE}")?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        [step] => step,
+        _ => {
+            writeln!(err, "{USAGE}")?;
+            return Ok(ExitCode::from(2));
+        }
     };
     let root = repo_root();
     let exercises =
         std::env::var_os(EXERCISES_DIR_VAR).map_or_else(|| root.join("exercises"), PathBuf::from);
+    // Paths as the reader types them, from the repository root.
+    let shown = |path: &Path| {
+        path.strip_prefix(&root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
     match create(&root, &exercises, step) {
         Ok(created) => {
             let origin = created.from.map_or_else(
                 || "a server that answers once, the book's starting point".to_owned(),
                 |from| format!("{from}'s code"),
             );
-            let shown = created.dir.strip_prefix(&root).unwrap_or(&created.dir);
-            println!("created {} from {origin}", shown.display());
-            println!("change it into {}, then:", created.step);
+            let mut out = io::stdout().lock();
+            writeln!(out, "created {} from {origin}", shown(&created.dir))?;
+            let [en, ja] = guide_pages(created.step);
+            writeln!(out, "read about it: {en} (日本語: {ja})")?;
+            writeln!(out, "change it into {}, then:", created.step)?;
             for (what, command) in ["run it:    ", "check it:  ", "compare it:"]
                 .iter()
                 .zip(next_commands(&created))
             {
-                println!("  {what} {command}");
+                writeln!(out, "  {what} {command}")?;
             }
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
-        Err(err @ Error::UnknownCrate(_)) => {
-            eprintln!("cargo xtask exercise: {err}");
-            ExitCode::from(2)
+        Err(Error::Exists(dir)) => {
+            writeln!(
+                err,
+                "cargo xtask exercise: {}",
+                Error::Exists(shown(&dir).into())
+            )?;
+            Ok(ExitCode::FAILURE)
         }
-        Err(err) => {
-            eprintln!("cargo xtask exercise: {err}");
-            ExitCode::FAILURE
+        Err(e @ Error::UnknownCrate(_)) => {
+            writeln!(err, "cargo xtask exercise: {e}\n\n{USAGE}")?;
+            Ok(ExitCode::from(2))
+        }
+        Err(Error::Io(path, e)) => {
+            writeln!(err, "cargo xtask exercise: {}: {e}", shown(&path))?;
+            Ok(ExitCode::FAILURE)
         }
     }
 }

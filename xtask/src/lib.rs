@@ -9,14 +9,16 @@
 
 pub mod book;
 pub mod exercise;
+pub mod pairing;
 pub mod side_by_side;
 pub mod width;
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io;
+use std::io::{self, Write as _};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use similar::{ChangeTag, TextDiff};
 
@@ -55,9 +57,51 @@ impl Step {
     }
 }
 
-/// The repository root (this crate lives one level below it).
+/// The repository root (this crate lives one level below it), without a
+/// `..` in it, so paths printed from it read `exercises/...`, not `xtask/..`.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map_or_else(|| manifest.join(".."), Path::to_path_buf)
+}
+
+/// Every chapter crate, in the book's order.
+pub const CHAPTERS: [&str; 4] = [
+    "chapter12-sequential",
+    "chapter13-refactor",
+    "chapter13-threaded",
+    "chapter13-threadpool",
+];
+
+/// The chapter crate `name` means: a crate name, or one of the short names
+/// the checker accepts too (`12`, `13-refactor`, `13` or `13-threaded`,
+/// `13-threadpool`).
+pub fn chapter_crate(name: &str) -> Option<&'static str> {
+    let name = name.trim().to_ascii_lowercase();
+    let short = name.strip_prefix("chapter").unwrap_or(&name);
+    let index = match short {
+        "12" | "12-sequential" | "sequential" => 0,
+        "13-refactor" | "13r" | "refactor" => 1,
+        "13" | "13-threaded" | "13t" | "threaded" => 2,
+        "13-threadpool" | "13p" | "threadpool" | "pool" => 3,
+        _ => return None,
+    };
+    Some(CHAPTERS[index])
+}
+
+/// The exit status of a command whose output may go to a closed pipe
+/// (`| head`): a broken pipe is a normal end, status 0, with nothing said;
+/// any other failure to write is reported on stderr, if it can be.
+pub fn exit(result: io::Result<ExitCode>) -> ExitCode {
+    match result {
+        Ok(code) => code,
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => {
+            let _ = writeln!(io::stderr().lock(), "xtask: cannot write the output: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// One file pair of a step, as both renderings show it: the old text (a whole

@@ -1,25 +1,67 @@
-//! `cargo xtask diffs` writes `diffs/`; `cargo xtask diffs --check` only compares.
-//! `cargo xtask side-by-side ...` shows chapters, or the book, in two columns.
+//! `cargo xtask COMMAND`: `diffs` writes `diffs/` (`--check` only compares),
+//! `side-by-side` shows chapters, or the book, in two columns, `exercise`
+//! starts a reader's own crate for a step. Run with no command for a list.
 
 use std::fs;
+use std::io::{self, Write as _};
 use std::process::ExitCode;
 
 use xtask::{STEPS, changed_lines, render, repo_root};
 
+const USAGE: &str = "\
+usage: cargo xtask COMMAND
+
+  diffs [--check]          regenerate diffs/ from the chapter crates (--check: only compare)
+  side-by-side [FROM TO]   two chapters, or the book beside one (--book), in two columns
+  exercise CRATE           start your own crate for step CRATE under exercises/
+
+`cargo xtask COMMAND --help` says more about each.";
+
+const DIFFS_USAGE: &str = "\
+usage: cargo xtask diffs [--check]
+
+Writes diffs/<old>..<new>.diff for each step of the book, generated from the
+chapter crates. --check only compares and fails if one is stale.";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("exercise") {
-        return xtask::exercise::main(&args[1..]);
+    xtask::exit(run(&args))
+}
+
+fn run(args: &[String]) -> io::Result<ExitCode> {
+    let Some((command, rest)) = args.split_first() else {
+        writeln!(io::stderr().lock(), "{USAGE}")?;
+        return Ok(ExitCode::from(2));
+    };
+    match command.as_str() {
+        "diffs" => diffs(rest),
+        "side-by-side" => xtask::side_by_side::main(rest),
+        "exercise" => xtask::exercise::main(rest),
+        "-h" | "--help" | "help" => {
+            writeln!(io::stdout().lock(), "{USAGE}")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        other => {
+            writeln!(io::stderr().lock(), "unknown command {other:?}\n\n{USAGE}")?;
+            Ok(ExitCode::from(2))
+        }
     }
-    if args.first().map(String::as_str) == Some("side-by-side") {
-        return xtask::side_by_side::main(&args[1..]);
-    }
+}
+
+/// `cargo xtask diffs [--check]`.
+fn diffs(args: &[String]) -> io::Result<ExitCode> {
+    let mut out = io::stdout().lock();
+    let mut err = io::stderr().lock();
     let check = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["diffs"] => false,
-        ["diffs", "--check"] => true,
+        [] => false,
+        ["--check"] => true,
+        ["-h" | "--help"] => {
+            writeln!(out, "{DIFFS_USAGE}")?;
+            return Ok(ExitCode::SUCCESS);
+        }
         _ => {
-            eprintln!("usage: cargo xtask diffs [--check] | cargo xtask side-by-side --help");
-            return ExitCode::from(2);
+            writeln!(err, "{DIFFS_USAGE}")?;
+            return Ok(ExitCode::from(2));
         }
     };
     let root = repo_root();
@@ -28,12 +70,13 @@ fn main() -> ExitCode {
         let path = root.join(step.diff_path());
         let diff = match render(&root, step) {
             Ok(diff) => diff,
-            Err(err) => {
-                eprintln!(
-                    "cannot read the crates of {} -> {}: {err}",
+            Err(e) => {
+                writeln!(
+                    err,
+                    "cannot read the crates of {} -> {}: {e}",
                     step.old, step.new
-                );
-                return ExitCode::FAILURE;
+                )?;
+                return Ok(ExitCode::FAILURE);
             }
         };
         let (added, removed) = changed_lines(&diff);
@@ -45,23 +88,28 @@ fn main() -> ExitCode {
                 "STALE"
             };
             stale |= current != diff;
-            println!(
+            writeln!(
+                out,
                 "{}: {state} (+{added} -{removed})",
                 step.diff_path().display()
-            );
+            )?;
         } else {
             let written =
                 fs::create_dir_all(root.join("diffs")).and_then(|()| fs::write(&path, &diff));
-            if let Err(err) = written {
-                eprintln!("cannot write {}: {err}", path.display());
-                return ExitCode::FAILURE;
+            if let Err(e) = written {
+                writeln!(err, "cannot write {}: {e}", path.display())?;
+                return Ok(ExitCode::FAILURE);
             }
-            println!("wrote {} (+{added} -{removed})", step.diff_path().display());
+            writeln!(
+                out,
+                "wrote {} (+{added} -{removed})",
+                step.diff_path().display()
+            )?;
         }
     }
     if stale {
-        eprintln!("run `cargo xtask diffs` to regenerate");
-        return ExitCode::FAILURE;
+        writeln!(err, "run `cargo xtask diffs` to regenerate")?;
+        return Ok(ExitCode::FAILURE);
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use similar::{DiffTag, TextDiff};
 
 use crate::width::{clean, wrap};
-use crate::{STEPS, Section, Step, book, repo_root, sections};
+use crate::{CHAPTERS, STEPS, Section, Step, book, chapter_crate, repo_root, sections};
 
 /// Width when neither `--width`, `COLUMNS` nor the terminal says (piped output).
 const DEFAULT_WIDTH: usize = 100;
@@ -28,18 +28,22 @@ const USAGE: &str = "\
 usage: cargo xtask side-by-side [FROM TO] [--width N]
        cargo xtask side-by-side --book PATH CRATE [--width N]
 
-FROM TO: two chapter crates, e.g. chapter13-refactor chapter13-threaded;
-with neither, every step of the book in order. --book PATH: your clone of
+FROM TO: two chapter crates, e.g. chapter13-refactor chapter13-threaded (or
+short names: 12, 13-refactor, 13, 13-threadpool); with neither, every step of
+the book in order. --book PATH: your clone of
 https://github.com/bigen1925/introduction-to-web-application-with-python,
 its Python on the left, CRATE's Rust on the right, function by function.
-Width: --width N, else $COLUMNS, else the terminal's, else 100. Colour on a terminal unless
-NO_COLOR is set; piped output marks rows with | (changed), < (left only),
-> (right only), = (same log line), and ~ (a wrapped line goes on).";
+Width: --width N, else $COLUMNS, else the terminal's, else 100. Colour on a
+terminal unless NO_COLOR is set; piped output marks rows with | (changed),
+< (left only), > (right only), and ~ (a wrapped line goes on). With --book, a
+row with both sides means they correspond: = (the same log line) or * (the
+same work: the def and fn lines, or shared names such as accept, send,
+static_root); a line with no partner has a row of its own.";
 
 /// How a row compares its two sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
-    /// Both sides the same (or, for the book, simply facing each other).
+    /// Both sides the same; for the book, a line with no partner.
     Same,
     /// The left line was replaced by the right one.
     Changed,
@@ -49,6 +53,9 @@ pub enum Mark {
     Added,
     /// The book's log line and the Rust one that prints the same text.
     Anchor,
+    /// A book line and a Rust line that do the same work: the function's
+    /// name, or shared names such as `accept`, `send`, `static_root`.
+    Alike,
 }
 
 impl Mark {
@@ -59,6 +66,7 @@ impl Mark {
             Mark::Removed => '<',
             Mark::Added => '>',
             Mark::Anchor => '=',
+            Mark::Alike => '*',
         }
     }
 }
@@ -147,6 +155,7 @@ impl Page {
             Mark::Removed => ("31", ""),
             Mark::Added => ("", "32"),
             Mark::Anchor => ("1", "1"),
+            Mark::Alike => ("36", "36"),
         };
         for i in 0..left.len().max(right.len()).max(1) {
             let number = |n: &String, pieces: &Vec<String>| match i {
@@ -277,30 +286,7 @@ fn facing(old: &[&str], new: &[&str]) -> Vec<(Option<usize>, Option<usize>)> {
                 .collect()
         })
         .collect();
-    // best[i][j]: the most total similarity old[i..] and new[j..] can reach.
-    let mut best = vec![vec![0u32; n + 1]; m + 1];
-    for i in (0..m).rev() {
-        for j in (0..n).rev() {
-            let pair = match similarity[i][j] {
-                s if s >= FACING => s + best[i + 1][j + 1],
-                _ => 0,
-            };
-            best[i][j] = pair.max(best[i + 1][j]).max(best[i][j + 1]);
-        }
-    }
-    let mut anchors = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < m && j < n {
-        let s = similarity[i][j];
-        if s >= FACING && best[i][j] == s + best[i + 1][j + 1] {
-            anchors.push((i, j));
-            (i, j) = (i + 1, j + 1);
-        } else if best[i][j] == best[i + 1][j] {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
+    let mut anchors = best_pairs(&similarity, FACING);
     anchors.push((m, n));
     let mut pairs = Vec::new();
     let (mut i, mut j) = (0, 0);
@@ -310,6 +296,40 @@ fn facing(old: &[&str], new: &[&str]) -> Vec<(Option<usize>, Option<usize>)> {
             pairs.push((Some(ai), Some(aj)));
         }
         (i, j) = (ai + 1, aj + 1);
+    }
+    pairs
+}
+
+/// The pairs `(i, j)` of `scores[i][j]` that keep both sides in order, each
+/// scoring at least `threshold`, with the most score in total: a longest
+/// common subsequence where a pair counts by its score. Ties go to the
+/// earlier pair.
+pub fn best_pairs(scores: &[Vec<u32>], threshold: u32) -> Vec<(usize, usize)> {
+    let m = scores.len();
+    let n = scores.first().map_or(0, Vec::len);
+    // best[i][j]: the most total score that scores[i..][j..] can reach.
+    let mut best = vec![vec![0u32; n + 1]; m + 1];
+    for i in (0..m).rev() {
+        for j in (0..n).rev() {
+            let pair = match scores[i][j] {
+                s if s >= threshold => s + best[i + 1][j + 1],
+                _ => 0,
+            };
+            best[i][j] = pair.max(best[i + 1][j]).max(best[i][j + 1]);
+        }
+    }
+    let mut pairs = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < m && j < n {
+        let s = scores[i][j];
+        if s >= threshold && best[i][j] == s + best[i + 1][j + 1] {
+            pairs.push((i, j));
+            (i, j) = (i + 1, j + 1);
+        } else if best[i][j] == best[i + 1][j] {
+            i += 1;
+        } else {
+            j += 1;
+        }
     }
     pairs
 }
@@ -346,8 +366,9 @@ fn render_section(section: &Section, page: &mut Page) {
     }
 }
 
-/// Runs `cargo xtask side-by-side ARGS...`.
-pub fn main(args: &[String]) -> ExitCode {
+/// Runs `cargo xtask side-by-side ARGS...`; `Err` only when the output
+/// cannot be written (see [`crate::exit`]).
+pub fn main(args: &[String]) -> io::Result<ExitCode> {
     let mut width = None;
     let mut book_path = None;
     let mut names = Vec::new();
@@ -367,8 +388,8 @@ pub fn main(args: &[String]) -> ExitCode {
                 None => return usage("--book takes the path of your clone of the book"),
             },
             "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
+                writeln!(io::stdout().lock(), "{USAGE}")?;
+                return Ok(ExitCode::SUCCESS);
             }
             name if name.starts_with('-') => return usage(&format!("unknown option {name}")),
             name => names.push(name.to_owned()),
@@ -389,14 +410,17 @@ pub fn main(args: &[String]) -> ExitCode {
     let mut page = Page::new(width, color);
     let root = repo_root();
     let result = match (book_path, &names[..]) {
-        (Some(path), [krate]) => match book::render(Path::new(&path), &root, krate, &mut page) {
-            Ok(()) => Ok(()),
-            Err(book::Error::Usage(message)) => {
-                eprintln!("{message}");
-                return ExitCode::from(2);
+        (Some(path), [krate]) => {
+            let krate = chapter_crate(krate).unwrap_or(krate);
+            match book::render(Path::new(&path), &root, krate, &mut page) {
+                Ok(()) => Ok(()),
+                Err(book::Error::Usage(message)) => {
+                    writeln!(io::stderr().lock(), "{message}")?;
+                    return Ok(ExitCode::from(2));
+                }
+                Err(book::Error::Io(err)) => Err(err),
             }
-            Err(book::Error::Io(err)) => Err(err),
-        },
+        }
         (Some(_), _) => return usage("--book takes one chapter crate"),
         (None, []) => STEPS.iter().enumerate().try_for_each(|(i, &step)| {
             if i > 0 {
@@ -404,34 +428,38 @@ pub fn main(args: &[String]) -> ExitCode {
             }
             render_step(&root, step, &mut page)
         }),
-        (None, [from, to]) => match (chapter(from), chapter(to)) {
+        (None, [from, to]) => match (chapter_crate(from), chapter_crate(to)) {
             (Some(old), Some(new)) if old != new => {
                 render_step(&root, Step { old, new }, &mut page)
             }
-            _ => return usage("FROM and TO are two different chapter crates"),
+            (Some(_), Some(_)) => return usage(&format!("{from} and {to} are the same crate")),
+            (None, _) => return usage(&not_a_chapter(from)),
+            (_, None) => return usage(&not_a_chapter(to)),
         },
         (None, _) => return usage("give two chapter crates, or none for every step"),
     };
     if let Err(err) = result {
-        eprintln!("cannot read the chapter sources: {err}");
-        return ExitCode::FAILURE;
+        writeln!(
+            io::stderr().lock(),
+            "cannot read the chapter sources: {err}"
+        )?;
+        return Ok(ExitCode::FAILURE);
     }
-    // A closed pipe (`| head`) is not an error worth a message.
-    let _ = io::stdout().lock().write_all(page.finish().as_bytes());
-    ExitCode::SUCCESS
+    io::stdout().lock().write_all(page.finish().as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }
 
-/// The chapter crate called `name`, as the static name the steps use.
-fn chapter(name: &str) -> Option<&'static str> {
-    STEPS
-        .iter()
-        .flat_map(|step| [step.old, step.new])
-        .find(|krate| *krate == name)
+fn not_a_chapter(name: &str) -> String {
+    format!(
+        "{name:?} is not a chapter crate; the chapter crates are {} (or 12, 13-refactor, 13, \
+         13-threadpool)",
+        CHAPTERS.join(", ")
+    )
 }
 
-fn usage(problem: &str) -> ExitCode {
-    eprintln!("{problem}\n\n{USAGE}");
-    ExitCode::from(2)
+fn usage(problem: &str) -> io::Result<ExitCode> {
+    writeln!(io::stderr().lock(), "{problem}\n\n{USAGE}")?;
+    Ok(ExitCode::from(2))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use xtask::exercise::{ANSWER_ONCE, EXERCISES_DIR_VAR, Error, STEPS, create};
+use xtask::exercise::{ANSWER_ONCE, EXERCISES_DIR_VAR, Error, STEPS, create, guide_pages, intro};
 use xtask::repo_root;
 
 /// A fresh temporary folder, removed when dropped.
@@ -67,15 +67,52 @@ fn each_step_starts_from_the_previous_steps_code_with_its_own_name() {
             !manifest.contains("test-support"),
             "no dev-dependencies: {manifest}"
         );
+        // The previous step's files, its main.rs under a note that says
+        // what this step asks and where the guide explains it.
         let src = created.dir.join("src");
-        match from {
-            Some(from) => assert_eq!(files(&src), files(&root.join(from).join("src")), "{step}"),
-            None => assert_eq!(
-                files(&src),
-                [("main.rs".to_owned(), ANSWER_ONCE.as_bytes().to_vec())]
-            ),
+        let mut expected = match from {
+            Some(from) => files(&root.join(from).join("src")),
+            None => vec![("main.rs".to_owned(), ANSWER_ONCE.as_bytes().to_vec())],
+        };
+        let note = intro(step, from);
+        for (name, bytes) in &mut expected {
+            if name == "main.rs" {
+                bytes.splice(0..0, note.bytes());
+            }
         }
+        assert_eq!(files(&src), expected, "{step}");
+        assert!(
+            note.starts_with(&format!("//! Your exercise for step {step}, started from ")),
+            "{note}"
+        );
+        assert!(note.contains("To do: "), "{note}");
+        for page in guide_pages(step) {
+            assert!(note.contains(&page), "{page} not in {note}");
+            assert!(root.join(&page).is_file(), "{page}: no such guide page");
+        }
+        assert!(note.lines().all(|l| l.starts_with("//!")), "{note}");
     }
+}
+
+#[test]
+fn short_names_mean_the_same_steps_as_the_checker_says() {
+    let temp = Temp::new("short");
+    let root = repo_root();
+    for (short, step) in [
+        ("12", "chapter12-sequential"),
+        ("13-refactor", "chapter13-refactor"),
+        ("13", "chapter13-threaded"),
+        ("13-threadpool", "chapter13-threadpool"),
+    ] {
+        let created = create(&root, &temp.0, short).expect("created");
+        assert_eq!(created.step, step);
+        assert_eq!(created.dir, temp.0.join(format!("my-{step}")));
+    }
+    // `13-threaded` names the step that `13` already made.
+    assert!(matches!(
+        create(&root, &temp.0, "13-threaded"),
+        Err(Error::Exists(_))
+    ));
 }
 
 #[test]
@@ -120,17 +157,67 @@ fn the_command_prints_the_three_commands_and_refuses_twice() {
     let text = String::from_utf8_lossy(&out.stdout);
     for line in [
         "from chapter13-refactor's code",
+        "read about it: docs/en/chapter13-threaded.md (日本語: docs/ja/chapter13-threaded.md)",
         "cargo run -p my-chapter13-threaded",
         "cargo run -p checker -- --chapter chapter13-threaded",
         "git diff --no-index chapter13-threaded/src exercises/my-chapter13-threaded/src",
     ] {
         assert!(text.contains(line), "{line:?} not in:\n{text}");
     }
-    let again = run(&["exercise", "chapter13-threaded"]);
+    let again = run(&["exercise", "13"]);
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
-    assert_eq!(run(&["exercise", "chapter14"]).status.code(), Some(2));
+    let unknown = run(&["exercise", "chapter14"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        said.contains("\"chapter14\"") && said.contains("chapter13-threadpool"),
+        "{said}"
+    );
     assert_eq!(run(&["exercise"]).status.code(), Some(2));
+    for help in ["--help", "-h"] {
+        let out = run(&["exercise", help]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let usage = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            usage.starts_with("usage: cargo xtask exercise CRATE"),
+            "{usage}"
+        );
+        assert!(!temp.0.join("my---help").exists());
+    }
+}
+
+/// Under the repository, paths print from its root, as the reader types
+/// them: `target/...`, never `xtask/..`.
+#[test]
+fn paths_print_from_the_repository_root() {
+    let root = repo_root();
+    let folder = format!("xtask-exercise-paths-{}", std::process::id());
+    let inside = Temp(root.join("target").join(&folder));
+    let _ = fs::remove_dir_all(&inside.0);
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["exercise", "13-threadpool"])
+            .env(EXERCISES_DIR_VAR, &inside.0)
+            .output()
+            .expect("run xtask")
+    };
+    let out = run();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let shown = Path::new("target")
+        .join(&folder)
+        .join("my-chapter13-threadpool");
+    assert!(
+        text.starts_with(&format!("created {} from", shown.display())),
+        "{text}"
+    );
+    let again = String::from_utf8_lossy(&run().stderr).into_owned();
+    assert!(
+        again.contains(&format!("{} already exists", shown.display())),
+        "{again}"
+    );
+    assert!(!format!("{text}{again}").contains(".."), "{text}{again}");
 }
 
 /// The exercises compile as members of a workspace like this one: a

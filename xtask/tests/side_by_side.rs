@@ -468,6 +468,103 @@ fn book_functions_pair_by_the_books_names() {
     let _ = fs::remove_dir_all(&book);
 }
 
+/// The Python line's row, in the rows of a section.
+fn row_of<'a>(rows: &'a [ParsedRow], python: &str) -> &'a ParsedRow {
+    rows.iter()
+        .find(|r| r.left.as_ref().is_some_and(|(_, t)| t.trim() == python))
+        .unwrap_or_else(|| panic!("no row for {python:?}: {rows:#?}"))
+}
+
+#[test]
+fn book_rows_pair_only_lines_that_correspond() {
+    let book = fake_book();
+    let book_arg = book.to_str().expect("UTF-8 temp path");
+    let out = stdout_of(&["--book", book_arg, "chapter13-threaded", "--width", "200"]);
+    let header: String = out
+        .lines()
+        .take_while(|l| l.starts_with("# "))
+        .map(|l| l.trim_start_matches('#').trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        header.contains("= the same log line") && header.contains("* the same work"),
+        "{header}"
+    );
+    // A row with both sides is a pairing, and says which kind.
+    let mut paired = 0;
+    for line in out.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let row = parse_row(line, 200);
+        let numbered = |side: &Option<Line>| side.as_ref().is_some_and(|(n, _)| *n > 0);
+        if !numbered(&row.left) && !numbered(&row.right) {
+            continue; // a wrapped line going on, under its row's mark
+        }
+        match (&row.left, &row.right) {
+            (Some(_), Some(_)) => {
+                assert!(matches!(row.mark, '=' | '*'), "an unmarked pair: {line}");
+                paired += 1;
+            }
+            _ => assert_eq!(row.mark, ' ', "a mark on a one-sided row: {line}"),
+        }
+    }
+    assert!(paired >= 10, "only {paired} pairs:\n{out}");
+    // Lines that do the same work face each other...
+    let serve = section_rows(&out, "WebServer.serve", 200);
+    for (python, rust) in [
+        ("while True:", "loop {"),
+        (
+            "(conn, address) = sock.accept()",
+            "let accepted = server_socket.accept();",
+        ),
+        (
+            "WorkerThread(conn, address).start()",
+            ".spawn(move || worker::run(",
+        ),
+    ] {
+        let row = row_of(&serve, python);
+        assert_eq!(row.mark, '*', "{row:?}");
+        assert!(
+            row.right
+                .as_ref()
+                .is_some_and(|(_, t)| t.trim().starts_with(rust)),
+            "{python:?} should face {rust:?}: {row:?}"
+        );
+    }
+    let socket = section_rows(&out, "WebServer.create_server_socket", 200);
+    for (python, rust) in [
+        ("s = socket.socket()", "let socket = Socket::new("),
+        ("s.bind((\"localhost\", 8080))", "socket.bind("),
+    ] {
+        let row = row_of(&socket, python);
+        assert!(
+            row.right
+                .as_ref()
+                .is_some_and(|(_, t)| t.trim().starts_with(rust)),
+            "{python:?} should face {rust:?}: {row:?}"
+        );
+    }
+    // ...and a line with no partner faces nothing, not the next line down.
+    let run = section_rows(&out, "WorkerThread.run", 200);
+    for alone in ["finally:", "try:", "data = self.conn.recv(4096)"] {
+        let row = row_of(&run, alone);
+        assert!(row.right.is_none(), "{alone:?} has a partner: {row:?}");
+    }
+    assert!(
+        row_of(&socket, "return s").right.is_none(),
+        "`return s` faces a line"
+    );
+    // Nothing is lost or repeated: each side's numbers in order, each once.
+    for (name, first, last) in [("WorkerThread.run", 9, 17), ("WebServer.serve", 7, 13)] {
+        let rows = section_rows(&out, name, 200);
+        let numbers: Vec<usize> = rows
+            .iter()
+            .filter_map(|r| r.left.as_ref().map(|(n, _)| *n))
+            .filter(|&n| n > 0)
+            .collect();
+        assert_eq!(numbers, (first..=last).collect::<Vec<_>>(), "{name}");
+    }
+    let _ = fs::remove_dir_all(&book);
+}
+
 /// The rows under the heading that starts with `name`.
 fn section_rows(out: &str, name: &str, width: usize) -> Vec<ParsedRow> {
     out.lines()
