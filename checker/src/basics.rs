@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use crate::client::{self, Expect, Reply, escape, fetch, secs};
+use crate::client::{self, Expect, Reply, dur, escape, fetch};
 use crate::text::{CH11_404, CH11_FILE, CH12_LOOP, CH12_TYPES};
-use crate::{Ctx, Group, Outcome, Stage, Text};
+use crate::{Ctx, Group, Outcome, Repro, Stage, Text};
 
 /// How many requests the repeat stage sends, each on a new connection.
 pub const REPEATS: usize = 5;
@@ -100,10 +100,24 @@ pub fn stages() -> Vec<Stage> {
     ]
 }
 
+/// `curl`, or `curl.exe` on Windows: in PowerShell, `curl` is an alias of
+/// `Invoke-WebRequest`, which takes none of curl's options.
+pub const CURL: &str = if cfg!(windows) { "curl.exe" } else { "curl" };
+
 /// `curl -v URL` for a GET of `path`.
 pub fn curl(ctx: &Ctx, path: &str) -> Text {
-    let line = format!("curl -v {}", ctx.target.url(path));
+    let line = format!("{CURL} -v {}", ctx.target.url(path));
     Text::new(line.clone(), line)
+}
+
+/// The note for an answer after which the server left the connection open.
+pub fn kept_open_note(reply: &Reply) -> Option<Text> {
+    reply.kept_open.then(|| {
+        Text::new(
+            "。サーバーは応答のあとも接続を開いたままでした（リクエストは Connection: close で、本のサーバーは応答のたびに閉じます）",
+            "; the server kept the connection open after the answer (the request said Connection: close; the book's server closes it after each answer)",
+        )
+    })
 }
 
 /// Checks one file's answer: 200, the media type, `Content-Length` against
@@ -159,11 +173,11 @@ pub fn check_length(reply: &Reply, name: &str) -> Result<(), Text> {
         )),
         Some(len) if len != reply.body.len() as u64 => Err(Text::new(
             format!(
-                "/{name} の Content-Length は {len} ですが、本文は {} バイト届きました",
+                "/{name} の Content-Length は {len} ですが、本文は {} バイト届きました。Content-Length は文字数ではなくバイト数です（Python なら str の len() ではなく、encode() したバイト列の len()。日本語は UTF-8 で 1 文字 3 バイトです）",
                 reply.body.len()
             ),
             format!(
-                "/{name}: Content-Length says {len}, but the body has {} bytes",
+                "/{name}: Content-Length says {len}, but the body has {} bytes; Content-Length counts bytes, not characters (in Python, len() of the encoded bytes, not of a str: a Japanese character is 3 bytes in UTF-8)",
                 reply.body.len()
             ),
         )),
@@ -209,13 +223,17 @@ fn index(ctx: &Ctx) -> Outcome {
         Err(err) => return Outcome::failed_fetch(&err, None, repro),
     };
     match check_file(ctx, &reply, "index.html", "text/html") {
-        Ok(summary) => Outcome::pass(
-            Text::new(
-                format!("200、{}（{}）", summary.ja, secs(reply.elapsed)),
-                format!("200, {} ({})", summary.en, secs(reply.elapsed)),
-            ),
-            repro,
-        ),
+        Ok(summary) => {
+            let took = dur(reply.elapsed);
+            let mut measured = Text::new(
+                format!("200、{}（{}）", summary.ja, took.ja),
+                format!("200, {} ({})", summary.en, took.en),
+            );
+            if let Some(note) = kept_open_note(&reply) {
+                measured = measured.join("", &note);
+            }
+            Outcome::pass(measured, repro)
+        }
         Err(problem) => Outcome::fail(problem, repro),
     }
 }
@@ -257,11 +275,11 @@ fn repeat(ctx: &Ctx) -> Outcome {
         Text::new(
             format!(
                 "{REPEATS} 回とも新しい接続で 200（最も遅くて {}）",
-                secs(slowest)
+                dur(slowest).ja
             ),
             format!(
                 "{REPEATS} requests, each on a new connection: all 200 (slowest {})",
-                secs(slowest)
+                dur(slowest).en
             ),
         ),
         repro,
@@ -293,8 +311,7 @@ fn content_types(ctx: &Ctx) -> Outcome {
             Err(problem) => return Outcome::fail(problem, repro),
         }
     }
-    let seen = seen.join(", ");
-    Outcome::pass(Text::new(seen.clone(), seen), repro)
+    Outcome::pass(Text::new(seen.join("、"), seen.join(", ")), repro)
 }
 
 fn not_found(ctx: &Ctx) -> Outcome {
@@ -357,13 +374,7 @@ fn not_found(ctx: &Ctx) -> Outcome {
 fn garbage(ctx: &Ctx) -> Outcome {
     let index = ctx.target.path("index.html");
     let bytes = escape(NOT_HTTP);
-    let repro = vec![
-        Text::new(
-            format!("送るバイト列：{bytes}"),
-            format!("bytes sent: {bytes}"),
-        ),
-        curl(ctx, &index),
-    ];
+    let repro = vec![Repro::Bytes(bytes), curl(ctx, &index).into()];
     // Whatever the answer to garbage is (400, nothing, a closed connection),
     // only the next request matters; wait for it briefly.
     let first = match ctx.target.connect() {
@@ -377,20 +388,30 @@ fn garbage(ctx: &Ctx) -> Outcome {
         ),
         Err(err) => return Outcome::failed_fetch(&err, None, repro),
     };
+    // A whole sentence for what the garbage got, so that each language
+    // reads as one: `…に 400 が返りました。そのあと…`.
     let answered = match &first {
         Ok(reply) => Text::new(
-            format!("{} が返り", reply.status),
-            format!("answered {}", reply.status),
+            format!("HTTP でないバイト列に {} が返りました", reply.status),
+            format!("bytes that are not HTTP got {}", reply.status),
         ),
-        Err(client::FetchError::NoAnswer(_)) => Text::new("2 秒応答がなく", "no answer in 2 s"),
-        Err(err) => err.describe(),
+        Err(client::FetchError::NoAnswer(waited)) => Text::new(
+            format!(
+                "HTTP でないバイト列には {}待っても応答がありませんでした",
+                dur(*waited).ja
+            ),
+            format!("bytes that are not HTTP: no answer in {}", dur(*waited).en),
+        ),
+        Err(client::FetchError::Closed) => Text::new(
+            "HTTP でないバイト列には、応答せずに接続を閉じました",
+            "bytes that are not HTTP: the server closed the connection without answering",
+        ),
+        Err(err) => Text::new("HTTP でないバイト列への応答", "bytes that are not HTTP")
+            .then(&err.describe()),
     };
     let context = Text::new(
-        format!(
-            "HTTP でないバイト列には {}、そのあとの {index}",
-            answered.ja
-        ),
-        format!("bytes that are not HTTP: {}; then {index}", answered.en),
+        format!("{}。そのあとの {index}", answered.ja),
+        format!("{}; then {index}", answered.en),
     );
     match fetch(
         ctx.target,
@@ -399,14 +420,8 @@ fn garbage(ctx: &Ctx) -> Outcome {
     ) {
         Ok(reply) if reply.status == 200 => Outcome::pass(
             Text::new(
-                format!(
-                    "HTTP でないバイト列には {}、そのあと {index} に 200",
-                    answered.ja
-                ),
-                format!(
-                    "bytes that are not HTTP: {}; then 200 for {index}",
-                    answered.en
-                ),
+                format!("{}。そのあと {index} に 200", answered.ja),
+                format!("{}; then 200 for {index}", answered.en),
             ),
             repro,
         ),

@@ -7,10 +7,10 @@ use std::path::Path;
 use std::thread;
 use std::time::Duration;
 
-use crate::basics::{check_file, check_length, curl};
-use crate::client::{Expect, FetchError, escape, fetch, read_answer, secs};
+use crate::basics::{CURL, check_file, check_length, curl};
+use crate::client::{Expect, FetchError, dur, escape, fetch, read_answer};
 use crate::text::BEYOND;
-use crate::{Ctx, Group, Outcome, Stage, Text};
+use crate::{Ctx, Group, Outcome, Repro, Stage, Text};
 
 /// Requests that climb out of the served folder.
 const TRAVERSALS: [&str; 4] = [
@@ -120,7 +120,7 @@ fn traversal(ctx: &Ctx) -> Outcome {
     let repro: Vec<Text> = TRAVERSALS
         .iter()
         .map(|path| {
-            let line = format!("curl -v --path-as-is '{}'", ctx.target.url(path));
+            let line = format!("{CURL} -v --path-as-is '{}'", ctx.target.url(path));
             Text::new(line.clone(), line)
         })
         .collect();
@@ -173,7 +173,7 @@ fn traversal(ctx: &Ctx) -> Outcome {
 
 fn head(ctx: &Ctx) -> Outcome {
     let path = ctx.target.path("index.html");
-    let line = format!("curl -I {}", ctx.target.url(&path));
+    let line = format!("{CURL} -I {}", ctx.target.url(&path));
     let repro = vec![Text::new(line.clone(), line)];
     let expect = Expect {
         head_only: true,
@@ -220,7 +220,13 @@ fn head(ctx: &Ctx) -> Outcome {
 }
 
 /// Sends `raw` and expects one of `statuses`.
-fn expect_status(ctx: &Ctx, raw: &[u8], statuses: &[u16], what: Text, repro: Vec<Text>) -> Outcome {
+fn expect_status(
+    ctx: &Ctx,
+    raw: &[u8],
+    statuses: &[u16],
+    what: Text,
+    repro: Vec<Repro>,
+) -> Outcome {
     let wanted: Vec<String> = statuses.iter().map(ToString::to_string).collect();
     let wanted = wanted.join(" / ");
     match fetch(ctx.target, raw, Expect::default()) {
@@ -255,24 +261,21 @@ fn malformed(ctx: &Ctx) -> Outcome {
         "GET {path} HTTP/1.1\r\nHost {}\r\nConnection: close\r\n\r\n",
         ctx.target.authority()
     );
-    let repro = vec![Text::new(
-        format!("送るバイト列：{}", escape(raw.as_bytes())),
-        format!("bytes sent: {}", escape(raw.as_bytes())),
-    )];
+    let repro = vec![Repro::Bytes(escape(raw.as_bytes()))];
     let what = Text::new("コロンのないヘッダー行", "a header line without a colon");
     expect_status(ctx, raw.as_bytes(), &[400], what, repro)
 }
 
 fn method(ctx: &Ctx) -> Outcome {
     let path = ctx.target.path("index.html");
-    let line = format!("curl -v -X DELETE {}", ctx.target.url(&path));
+    let line = format!("{CURL} -v -X DELETE {}", ctx.target.url(&path));
     let what = Text::new(format!("DELETE {path} "), format!("DELETE {path}"));
     expect_status(
         ctx,
         &ctx.target.request("DELETE", &path),
         &[405, 501],
         what,
-        vec![Text::new(line.clone(), line)],
+        vec![Text::new(line.clone(), line).into()],
     )
 }
 
@@ -281,11 +284,11 @@ fn split(ctx: &Ctx) -> Outcome {
     let request = ctx.target.request("GET", &path);
     let repro = vec![Text::new(
         format!(
-            "curl telnet://{}   （リクエストを 1 行ずつ手で打つ）",
+            "{CURL} telnet://{}   （リクエストを 1 行ずつ手で打つ）",
             ctx.target.authority()
         ),
         format!(
-            "curl telnet://{}   (type the request line by line)",
+            "{CURL} telnet://{}   (type the request line by line)",
             ctx.target.authority()
         ),
     )];
@@ -307,12 +310,12 @@ fn split(ctx: &Ctx) -> Outcome {
             Ok(_) => Outcome::pass(
                 Text::new(
                     format!(
-                        "{PIECES} 回に分けて 40 ms おきに送ったリクエストに 200（{}）",
-                        secs(reply.elapsed)
+                        "{PIECES} 回に分けて 40 ミリ秒おきに送ったリクエストに 200（{}）",
+                        dur(reply.elapsed).ja
                     ),
                     format!(
                         "a request sent in {PIECES} pieces, 40 ms apart: 200 ({})",
-                        secs(reply.elapsed)
+                        dur(reply.elapsed).en
                     ),
                 ),
                 repro,
@@ -338,11 +341,16 @@ fn long_request(ctx: &Ctx) -> Outcome {
         ctx.target.authority(),
         "a".repeat(PADDING)
     );
+    // No shell builds a 5000-byte value the same way: the value is said in
+    // words, beside a command that runs anywhere once it is pasted in.
     let line = format!(
-        "curl -v -H \"X-Padding: $(printf 'a%.0s' $(seq {PADDING}))\" {}",
+        "{CURL} -v -H \"X-Padding: aaaa…\" {}",
         ctx.target.url(&path)
     );
-    let repro = vec![Text::new(line.clone(), line)];
+    let repro = vec![Text::new(
+        format!("{line}   （aaaa… は a を {PADDING} 個並べたもの）"),
+        format!("{line}   (aaaa…: the letter a, {PADDING} times)"),
+    )];
     let what = Text::new(
         format!("{} バイトのリクエスト", raw.len()),
         format!("a request of {} bytes", raw.len()),
@@ -389,12 +397,12 @@ fn large_file(ctx: &Ctx) -> Outcome {
                 format!(
                     "{path}（{} バイト）が --static-dir のファイルとバイト単位で一致（{}）",
                     expected.len(),
-                    secs(reply.elapsed)
+                    dur(reply.elapsed).ja
                 ),
                 format!(
                     "{path} ({} bytes) is byte for byte the file in --static-dir ({})",
                     expected.len(),
-                    secs(reply.elapsed)
+                    dur(reply.elapsed).en
                 ),
             ),
             repro,

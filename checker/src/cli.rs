@@ -33,8 +33,9 @@ pub fn command() -> Command {
                 .default_value("chapter13-threaded")
                 .value_parser(|s: &str| {
                     Chapter::parse(s).ok_or_else(|| {
-                        "not a chapter crate (chapter12-sequential, chapter13-refactor, \
-                         chapter13-threaded, chapter13-threadpool)"
+                        "not a chapter: give a crate name (chapter12-sequential, chapter13-refactor, \
+                         chapter13-threaded, chapter13-threadpool) or its short form (12, 13-refactor, \
+                         13 or 13-threaded, 13-threadpool or pool)"
                             .to_owned()
                     })
                 }),
@@ -63,7 +64,10 @@ pub fn command() -> Command {
             Arg::new("lang")
                 .long("lang")
                 .value_name("LANG")
-                .help("The report's language [default: ja if $LANG starts with ja, else en]")
+                .help(
+                    "The report's language: --lang ja for Japanese [default: ja if $LANG starts with ja, \
+                     else en; Windows usually sets no LANG, so give --lang ja there]",
+                )
                 .value_parser(PossibleValuesParser::new(["ja", "en"])),
         )
         .arg(
@@ -135,5 +139,10 @@ mod tests {
         assert!(parse(["--chapter", "14"]).is_err());
         assert!(parse(["--max-workers", "0"]).is_err());
         assert!(parse(["--lang", "fr"]).is_err());
+        let err = parse(["--chapter", "13-pool"]).expect_err("no such chapter");
+        let err = err.to_string();
+        for name in ["chapter13-threadpool", "13-threadpool", "13-refactor", "12"] {
+            assert!(err.contains(name), "{name} not in {err}");
+        }
     }
 }

@@ -19,6 +19,10 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(3);
 /// After the body that `Content-Length` announced, how long to wait for the
 /// server to close (it was asked to) or to send bytes it should not.
 const CLOSE_GRACE: Duration = Duration::from_millis(500);
+/// The most header lines an answer may have.
+const MAX_HEADERS: usize = 100;
+/// The most bytes of an answer's head: the chapters' heads are a few lines.
+pub const HEAD_CAP: usize = 64 * 1024;
 /// The most bytes read for one answer, above what is expected: a server that
 /// answers forever is cut off here.
 pub const RESPONSE_CAP: usize = 32 * 1024 * 1024;
@@ -41,9 +45,11 @@ impl Target {
             Some(("http", rest)) => rest,
             Some((scheme, _)) => {
                 return Err(Text::new(
-                    format!("{scheme}:// は確かめられません。本のサーバーは http:// で話します"),
                     format!(
-                        "{scheme}:// cannot be checked: the book's server speaks plain http://"
+                        "{scheme}:// には対応していません。http:// の URL を指定してください（本のサーバーは TLS を使いません）"
+                    ),
+                    format!(
+                        "{scheme}:// is not supported: give an http:// URL (the book's server does not speak TLS)"
                     ),
                 ));
             }
@@ -56,6 +62,16 @@ impl Target {
         // The folder the URL names: stages ask for files in it.
         let base = &path[..path.rfind('/').map_or(0, |at| at + 1)];
         let (host, port) = split_host_port(authority).ok_or_else(|| {
+            if let Some(port) = bad_port(authority) {
+                return Text::new(
+                    format!(
+                        "URL {url} のポート {port} は使えません。ポートは 1 から 65535 までです"
+                    ),
+                    format!(
+                        "the port {port} in the URL {url} cannot be used: a port is from 1 to 65535"
+                    ),
+                );
+            }
             Text::new(
                 format!("URL {url} のホストとポートが読めません"),
                 format!("cannot read a host and port in the URL {url}"),
@@ -145,6 +161,9 @@ impl Target {
                     stream.set_read_timeout(Some(ANSWER_TIMEOUT)).map_err(io)?;
                     return Ok(stream);
                 }
+                Err(err) if is_out_of_descriptors(&err) => {
+                    return Err(FetchError::OwnLimit(err.to_string()));
+                }
                 Err(err) => last = Some(err),
             }
         }
@@ -154,8 +173,21 @@ impl Target {
     }
 }
 
-/// `host:port`, `[v6]:port`, or `host` (port 80).
+/// The digits after the last colon, when they are a number but no port
+/// (0, or above 65535).
+fn bad_port(authority: &str) -> Option<&str> {
+    let (_, port) = authority.rsplit_once(':')?;
+    let all_digits = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+    (all_digits && !port.parse::<u16>().is_ok_and(|p| p != 0)).then_some(port)
+}
+
+/// `host:port`, `[v6]:port`, or `host` (port 80); port 0 is no port.
 fn split_host_port(authority: &str) -> Option<(&str, u16)> {
+    let (host, port) = split_host_port_any(authority)?;
+    (port != 0).then_some((host, port))
+}
+
+fn split_host_port_any(authority: &str) -> Option<(&str, u16)> {
     if let Some(rest) = authority.strip_prefix('[') {
         let (host, after) = rest.split_once(']')?;
         let port = match after.strip_prefix(':') {
@@ -173,6 +205,32 @@ fn split_host_port(authority: &str) -> Option<(&str, u16)> {
     }
 }
 
+/// EMFILE or ENFILE (the same numbers on Linux and macOS), or Windows'
+/// WSAEMFILE: the checker's own process or system ran out of descriptors.
+pub fn is_out_of_descriptors(err: &std::io::Error) -> bool {
+    match err.raw_os_error() {
+        Some(code) if cfg!(unix) => code == 24 || code == 23,
+        Some(code) if cfg!(windows) => code == 10024,
+        _ => false,
+    }
+}
+
+/// The soft limit on open files the checker runs with, once
+/// [`raise_open_files_limit`] has run (unix only).
+static OPEN_FILES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+
+/// Raises the checker's soft limit on open files to its hard limit (at most
+/// 10 240): the pool stages hold `--max-workers` connections at once, and
+/// macOS Terminal starts with 256. Windows has no such limit on sockets
+/// (`rlimit` does nothing there). Returns the limit now in force, if known.
+pub fn raise_open_files_limit() -> Option<u64> {
+    if !cfg!(unix) {
+        return None;
+    }
+    let limit = rlimit::increase_nofile_limit(10_240).ok()?;
+    Some(*OPEN_FILES.get_or_init(|| limit))
+}
+
 fn io(err: std::io::Error) -> FetchError {
     FetchError::Io(err.to_string())
 }
@@ -186,8 +244,12 @@ pub struct Reply {
     pub headers: Vec<(String, String)>,
     /// Everything after the head, as received.
     pub body: Vec<u8>,
-    /// From sending the request to the end of the answer.
+    /// From sending the request to the end of the answer: the announced
+    /// body complete, or the server closing.
     pub elapsed: Duration,
+    /// The server left the connection open after a complete answer,
+    /// although the request said `Connection: close`.
+    pub kept_open: bool,
 }
 
 impl Reply {
@@ -229,10 +291,31 @@ pub enum FetchError {
     Stalled {
         /// Bytes of the body received, or of the head if it is incomplete.
         received: usize,
-        /// The body length announced, if the head was complete.
+        /// The body length announced, if the head was complete; `None`: the
+        /// head itself is incomplete (see [`FetchError::NoLength`] for a
+        /// complete head without `Content-Length`).
         expected: Option<u64>,
         /// How long the checker waited.
         waited: Duration,
+    },
+    /// The head was complete but had no `Content-Length`, and the server
+    /// kept the connection open: the end of the body cannot be known.
+    NoLength {
+        /// Bytes of the body received.
+        received: usize,
+        /// How long the checker waited.
+        waited: Duration,
+    },
+    /// The checker itself could not open another connection: it ran out of
+    /// file descriptors (its own limit, not the server's).
+    OwnLimit(String),
+    /// The status line is HTTP, but the head is not well formed, or is
+    /// longer than any answer here should have.
+    BadHead {
+        /// What is wrong, in both languages.
+        why: Text,
+        /// The head's first bytes, escaped.
+        start: String,
     },
     /// The server closed without sending a byte.
     Closed,
@@ -265,8 +348,9 @@ impl FetchError {
                 format!("接続できません（{why}）：サーバーはもう待ち受けていません"),
                 format!("cannot connect ({why}): the server is not listening any more"),
             ),
+            FetchError::OwnLimit(why) => own_limit(why, OPEN_FILES.get().copied()),
             FetchError::NoAnswer(waited) => Text::new(
-                format!("{} 待っても応答がありません", secs(*waited)),
+                format!("{}待っても応答がありません", secs_ja(*waited)),
                 format!("no answer in {}", secs(*waited)),
             ),
             FetchError::Stalled {
@@ -276,8 +360,8 @@ impl FetchError {
             } => match expected {
                 Some(len) => Text::new(
                     format!(
-                        "応答が途中で止まりました：Content-Length は本文 {len} バイト、{} 待って届いたのは {received} バイト",
-                        secs(*waited)
+                        "応答が途中で止まりました：Content-Length は本文 {len} バイトですが、{}待って届いたのは {received} バイトです",
+                        secs_ja(*waited)
                     ),
                     format!(
                         "the answer stopped part way: Content-Length announces a {len}-byte body, {received} bytes of it arrived in {}",
@@ -286,15 +370,35 @@ impl FetchError {
                 ),
                 None => Text::new(
                     format!(
-                        "応答が途中で止まりました：{} 待って {received} バイト、ヘッダーの終わり（空行）が来ません",
-                        secs(*waited)
+                        "応答が途中で止まりました：{}待って届いたのは {received} バイトで、ヘッダーの終わり（空行）がまだ来ていません",
+                        secs_ja(*waited)
                     ),
                     format!(
-                        "the answer stopped part way: {received} bytes in {}, and no end of the head (empty line)",
+                        "the answer stopped part way: {received} bytes in {}, and the head has not ended yet (no empty line)",
                         secs(*waited)
                     ),
                 ),
             },
+            FetchError::NoLength { received, waited } => Text::new(
+                format!(
+                    "ヘッダーは最後（空行）まで届きましたが Content-Length がなく、サーバーは接続を開いたままです：本文の終わりが分かりません（{}待って本文 {received} バイト）。Content-Length を付けるか、送り終えたら接続を閉じてください",
+                    secs_ja(*waited)
+                ),
+                format!(
+                    "the head arrived complete (empty line and all) but has no Content-Length, and the server keeps the connection open: the body's end cannot be known ({received} bytes of body in {}); send Content-Length, or close the connection after the body",
+                    secs(*waited)
+                ),
+            ),
+            FetchError::BadHead { why, start } => Text::new(
+                format!(
+                    "応答のヘッダーが正しくありません（{}）：先頭は {start}",
+                    why.ja
+                ),
+                format!(
+                    "the answer's head is not valid HTTP ({}): it starts with {start}",
+                    why.en
+                ),
+            ),
             FetchError::Closed => Text::new(
                 "何も送らずに接続を閉じました",
                 "the server closed the connection without answering",
@@ -325,6 +429,47 @@ impl FetchError {
                 Text::new(format!("通信エラー：{why}"), format!("socket error: {why}"))
             }
         }
+    }
+}
+
+/// The message for running out of descriptors: the checker's own limit.
+pub fn own_limit(why: &str, limit: Option<u64>) -> Text {
+    let (limit_ja, limit_en) = match limit {
+        Some(n) => (format!("（いまの上限は {n}）"), format!(" (now {n})")),
+        None => (String::new(), String::new()),
+    };
+    let (raise_ja, raise_en) = if cfg!(unix) {
+        (
+            "このターミナルで ulimit -n 4096 として上限を上げるか、--max-workers を小さくしてください",
+            "raise it in this terminal with `ulimit -n 4096`, or give a smaller --max-workers",
+        )
+    } else {
+        (
+            "--max-workers を小さくしてください",
+            "give a smaller --max-workers",
+        )
+    };
+    Text::new(
+        format!(
+            "チェッカー自身が開けるファイル数の上限{limit_ja}に達し、これ以上接続を開けません（{why}）。サーバーの問題ではありません。{raise_ja}"
+        ),
+        format!(
+            "the checker reached its own limit of open files{limit_en} and cannot open another connection ({why}): this is the checker's limit, not your server's; {raise_en}"
+        ),
+    )
+}
+
+/// A duration in both languages: `3 ミリ秒` / `3 ms`, `2.8 秒` / `2.8 s`.
+pub fn dur(d: Duration) -> Text {
+    Text::new(secs_ja(d), secs(d))
+}
+
+/// A duration as the Japanese report shows it: `3 ミリ秒`, `2.8 秒`.
+pub fn secs_ja(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ミリ秒", d.as_millis())
+    } else {
+        format!("{:.1} 秒", d.as_secs_f64())
     }
 }
 
@@ -405,6 +550,10 @@ pub fn read_answer(
     let mut chunk = vec![0u8; 64 * 1024];
     let mut head: Option<(usize, Reply)> = None;
     let mut grace_until: Option<Instant> = None;
+    // When the announced body was complete; the grace after it is not the
+    // server's time.
+    let mut complete_after: Option<Duration> = None;
+    let mut kept_open = false;
     loop {
         let until = grace_until.map_or(deadline, |g| g.min(deadline));
         let left = until.saturating_duration_since(Instant::now());
@@ -436,16 +585,34 @@ pub fn read_answer(
                     };
                     if grace_until.is_none() && wanted.is_some_and(|w| body >= w) {
                         grace_until = Some(Instant::now() + CLOSE_GRACE);
+                        complete_after = Some(started.elapsed());
                     }
+                } else if buf.len() > HEAD_CAP {
+                    return Err(FetchError::BadHead {
+                        why: Text::new(
+                            format!("{} を超えても終わりません", size(HEAD_CAP)),
+                            format!("no end after more than {}", size(HEAD_CAP)),
+                        ),
+                        start: escape(&buf[..buf.len().min(40)]),
+                    });
                 }
             }
             Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 if grace_until.is_some_and(|g| Instant::now() >= g) {
+                    kept_open = true;
                     break; // complete; the server merely kept the connection open
                 }
                 let waited = started.elapsed();
                 if buf.is_empty() {
                     return Err(FetchError::NoAnswer(waited));
+                }
+                if let Some((len, reply)) = &head
+                    && reply.content_length().is_none()
+                {
+                    return Err(FetchError::NoLength {
+                        received: buf.len() - len,
+                        waited,
+                    });
                 }
                 return Err(FetchError::Stalled {
                     // The body's bytes once the head is complete, else all.
@@ -478,7 +645,8 @@ pub fn read_answer(
     match head {
         Some((head_len, mut reply)) => {
             reply.body = buf.split_off(head_len);
-            reply.elapsed = started.elapsed();
+            reply.elapsed = complete_after.unwrap_or_else(|| started.elapsed());
+            reply.kept_open = kept_open;
             Ok(reply)
         }
         None if buf.is_empty() => Err(FetchError::Closed),
@@ -488,7 +656,7 @@ pub fn read_answer(
 
 /// The head, once complete; an error as soon as the bytes cannot be HTTP.
 fn parse_head(buf: &[u8]) -> Result<Option<(usize, Reply)>, FetchError> {
-    let mut headers = [httparse::EMPTY_HEADER; 100];
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
     match response.parse(buf) {
         Ok(httparse::Status::Partial) => Ok(None),
@@ -510,9 +678,20 @@ fn parse_head(buf: &[u8]) -> Result<Option<(usize, Reply)>, FetchError> {
                     headers,
                     body: Vec::new(),
                     elapsed: Duration::ZERO,
+                    kept_open: false,
                 },
             )))
         }
+        Err(err) if buf.starts_with(b"HTTP/") => Err(FetchError::BadHead {
+            why: match err {
+                httparse::Error::TooManyHeaders => Text::new(
+                    format!("ヘッダー行が {MAX_HEADERS} 行を超えています"),
+                    format!("more than {MAX_HEADERS} header lines"),
+                ),
+                other => Text::new(other.to_string(), other.to_string()),
+            },
+            start: escape(&buf[..buf.len().min(40)]),
+        }),
         Err(_) => Err(FetchError::NotHttp(escape(&buf[..buf.len().min(40)]))),
     }
 }
@@ -550,6 +729,16 @@ mod tests {
         assert_eq!(t.addrs(), ["[::1]:8080".parse().expect("addr")]);
         assert!(Target::parse("https://localhost:8443/").is_err());
         assert!(Target::parse("http://localhost:notaport/").is_err());
+        for url in ["http://localhost:99999/", "http://127.0.0.1:0/"] {
+            let err = Target::parse(url).expect_err("no such port");
+            assert!(err.en.ends_with("a port is from 1 to 65535"), "{}", err.en);
+        }
+        let err = Target::parse("https://localhost:8443/").expect_err("no TLS");
+        assert!(
+            err.ja.starts_with("https:// には対応していません"),
+            "{}",
+            err.ja
+        );
     }
 
     #[test]

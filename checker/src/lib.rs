@@ -229,6 +229,21 @@ impl StaticFiles {
     }
 }
 
+/// One way to send a stage's requests by hand.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Repro {
+    /// A command to type (`curl` …), maybe with a note in parentheses.
+    Command(Text),
+    /// The raw bytes the checker sent, escaped: what to send, not a command.
+    Bytes(String),
+}
+
+impl From<Text> for Repro {
+    fn from(text: Text) -> Repro {
+        Repro::Command(text)
+    }
+}
+
 /// What one stage found.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -237,35 +252,43 @@ pub struct Outcome {
     /// What was measured, e.g. "answered after 2.8 s while ...".
     pub measured: Text,
     /// How to send the same requests by hand (`curl` lines, raw bytes).
-    pub repro: Vec<Text>,
+    pub repro: Vec<Repro>,
     /// The server stopped answering: the stages after this one would only
     /// wait for the same, so they are skipped.
     pub unresponsive: bool,
 }
 
+fn repros(repro: impl IntoIterator<Item = impl Into<Repro>>) -> Vec<Repro> {
+    repro.into_iter().map(Into::into).collect()
+}
+
 impl Outcome {
     /// A passed stage.
-    pub fn pass(measured: Text, repro: Vec<Text>) -> Outcome {
+    pub fn pass(measured: Text, repro: impl IntoIterator<Item = impl Into<Repro>>) -> Outcome {
         Outcome {
             passed: true,
             measured,
-            repro,
+            repro: repros(repro),
             unresponsive: false,
         }
     }
 
     /// A failed stage.
-    pub fn fail(measured: Text, repro: Vec<Text>) -> Outcome {
+    pub fn fail(measured: Text, repro: impl IntoIterator<Item = impl Into<Repro>>) -> Outcome {
         Outcome {
             passed: false,
             measured,
-            repro,
+            repro: repros(repro),
             unresponsive: false,
         }
     }
 
     /// A failed stage after which the server did not answer any more.
-    pub fn failed_fetch(err: &FetchError, context: Option<Text>, repro: Vec<Text>) -> Outcome {
+    pub fn failed_fetch(
+        err: &FetchError,
+        context: Option<Text>,
+        repro: impl IntoIterator<Item = impl Into<Repro>>,
+    ) -> Outcome {
         let measured = match context {
             Some(context) => context.then(&err.describe()),
             None => err.describe(),
@@ -273,7 +296,7 @@ impl Outcome {
         Outcome {
             passed: false,
             measured,
-            repro,
+            repro: repros(repro),
             unresponsive: err.is_unresponsive(),
         }
     }
@@ -354,13 +377,22 @@ pub fn run_with(
                         tried: target.addrs().to_vec(),
                     });
                 }
+                let answered_before = report
+                    .stages
+                    .iter()
+                    .any(|s| s.verdict == report::Verdict::Passed);
                 if outcome.unresponsive {
+                    stopped = Some(stopped_answering(stage.id, answered_before));
+                } else if stage.id == FIRST_STAGE && !outcome.passed {
+                    // Every later stage reads answers like this one's: seven
+                    // failures, each with its own hint, would hide the one cause.
                     stopped = Some(Text::new(
                         format!(
-                            "{} でサーバーが応答しなくなったため、飛ばしました",
-                            stage.id
+                            "実行していません：以降の項目はどれも {FIRST_STAGE} と同じ形の応答を読むので、同じ理由で不合格になります。先に {FIRST_STAGE} を直してください"
                         ),
-                        format!("skipped: the server stopped answering at {}", stage.id),
+                        format!(
+                            "not run: every later check reads answers like {FIRST_STAGE}'s and would fail for the same reason; fix {FIRST_STAGE} first"
+                        ),
                     ));
                 }
                 report::StageResult::from_outcome(&stage, outcome, began.elapsed())
@@ -372,6 +404,29 @@ pub fn run_with(
     report.address = target.chosen();
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// The stage every other stage builds on: `GET /index.html`.
+pub const FIRST_STAGE: &str = "index";
+
+/// Why the stages after `id` are not run, when the server stopped answering
+/// there; `answered_before`: some earlier stage passed.
+fn stopped_answering(id: &str, answered_before: bool) -> Text {
+    if answered_before {
+        Text::new(
+            format!("実行していません：{id} でサーバーが応答しなくなりました"),
+            format!("not run: the server stopped answering at {id}"),
+        )
+    } else {
+        Text::new(
+            format!(
+                "実行していません：{id} でサーバーから完全な応答が得られず、以降の項目も同じように待つだけになるためです"
+            ),
+            format!(
+                "not run: the server gave no complete answer at {id}, and every later check would only wait the same way"
+            ),
+        )
+    }
 }
 
 /// [`run_with`], without watching the stages go by.

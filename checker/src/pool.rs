@@ -5,7 +5,7 @@
 use std::thread;
 use std::time::Duration;
 
-use crate::client::secs;
+use crate::client::dur;
 use crate::text::CH13_POOL;
 use crate::threads::{
     AFTER_RELEASE, SETTLE, SILENT_HOLD, Silence, get_beside_silent_clients, judge_beside_silent,
@@ -25,12 +25,12 @@ pub fn stages() -> Vec<Stage> {
             id: "pool-free-worker",
             group: Group::Pool,
             title: Text::new(
-                "N − 1 人が黙っていても、空いたワーカーがすぐ応答する",
+                "黙っているクライアントが N − 1 個でも、空いたワーカーがすぐ応答する",
                 "with N − 1 silent clients, a free worker answers at once",
             ),
             source: CH13_POOL,
             advice: Text::new(
-                "スレッドプール（ThreadPoolExecutor(max_workers=N)）に submit します。N 人までは同時に応答できるはずです",
+                "スレッドプール（ThreadPoolExecutor(max_workers=N)）に submit します。クライアント N 個までは同時に応答できるはずです",
                 "submit each client to a pool (ThreadPoolExecutor(max_workers=N)): up to N clients are served at the same time",
             ),
             run: free_worker,
@@ -39,8 +39,8 @@ pub fn stages() -> Vec<Stage> {
             id: "pool-bound",
             group: Group::Pool,
             title: Text::new(
-                "N 人が黙っていると次は待たされ、1 人去ればすぐ応答する",
-                "N silent clients make the next wait; when one leaves, it is answered",
+                "黙っているクライアントが N 個だと次は待たされ、1 個閉じればすぐ応答する",
+                "N silent clients make the next wait; when one closes, it is answered",
             ),
             source: CH13_POOL,
             advice: Text::new(
@@ -59,8 +59,18 @@ fn free_worker(ctx: &Ctx) -> Outcome {
         ctx,
         &path,
         Text::new(
-            format!("何も送らないクライアント。{} 個開く", n - 1),
-            format!("a client that sends nothing; open {}", n - 1),
+            format!(
+                "何も送らないクライアント。{} 個をそれぞれ別のターミナルで開き、つないだままにする",
+                n - 1
+            ),
+            format!(
+                "a client that sends nothing: open {} of these, each in its own terminal, and leave them open",
+                n - 1
+            ),
+        ),
+        Text::new(
+            "もう一つ別のターミナルで。すぐ応答が来るはず",
+            "in one more terminal: it should be answered at once",
         ),
     );
     let silence = Silence {
@@ -70,7 +80,7 @@ fn free_worker(ctx: &Ctx) -> Outcome {
         after: AFTER_RELEASE,
     };
     match get_beside_silent_clients(ctx.target, &path, silence, || thread::sleep(SETTLE)) {
-        Ok(held) => judge_beside_silent(&held, n - 1, repro),
+        Ok(held) => judge_beside_silent(&held, n - 1, Some(n), repro),
         Err(err) => Outcome::failed_fetch(&err, None, repro),
     }
 }
@@ -82,8 +92,16 @@ fn bound(ctx: &Ctx) -> Outcome {
         ctx,
         &path,
         Text::new(
-            format!("何も送らないクライアント。{n} 個開き、待たされたら 1 つ閉じる"),
-            format!("a client that sends nothing; open {n}, and close one while the next waits"),
+            format!(
+                "何も送らないクライアント。{n} 個をそれぞれ別のターミナルで開き、つないだままにする"
+            ),
+            format!(
+                "a client that sends nothing: open {n} of these, each in its own terminal, and leave them open"
+            ),
+        ),
+        Text::new(
+            "もう一つ別のターミナルで。待たされるので、黙っているクライアントを 1 個 Ctrl+C で閉じると応答が来る",
+            "in one more terminal: it waits; close one silent client with Ctrl+C, and it is answered",
         ),
     );
     let silence = Silence {
@@ -109,16 +127,17 @@ fn bound(ctx: &Ctx) -> Outcome {
             repro,
         );
     }
+    let waited = dur(held.waited);
     if held.answered_before_release() && held.waited < AT_ONCE {
         return Outcome::fail(
             Text::new(
                 format!(
-                    "黙っているクライアント {n} 人がいるのに、次のクライアントに {} で応答しました：ワーカーの数に {n} の上限がありません",
-                    secs(held.waited)
+                    "黙っているクライアント {n} 個が接続しているのに、次のクライアントに {}で応答しました：このサーバーは同時に {n} 個より多くのクライアントに応答します。上限がないか、{n} より大きい上限です（プールの上限が {n} でなければ --max-workers で指定してください）",
+                    waited.ja
                 ),
                 format!(
-                    "answered in {} although {n} silent clients were connected: nothing bounds the workers at {n}",
-                    secs(held.waited)
+                    "answered in {} although {n} silent clients were connected: this server answers more than {n} clients at a time, with no bound or a bound above {n} (if your pool's limit is not {n}, give it with --max-workers)",
+                    waited.en
                 ),
             ),
             repro,
@@ -129,29 +148,30 @@ fn bound(ctx: &Ctx) -> Outcome {
         return Outcome::pass(
             Text::new(
                 format!(
-                    "黙っているクライアント {n} 人の間、次のクライアントは {} 待ち、サーバーの読み取りタイムアウトで空いたワーカーが応答しました",
-                    secs(held.waited)
+                    "黙っているクライアント {n} 個の間、次のクライアントは {} 待ち、サーバーの読み取りタイムアウトで空いたワーカーが応答しました",
+                    waited.ja
                 ),
                 format!(
                     "with {n} silent clients the next client waited {}, until the server's read timeout freed a worker",
-                    secs(held.waited)
+                    waited.en
                 ),
             ),
             repro,
         );
     }
+    let hold = dur(BOUND_HOLD);
     match held.after_release() {
         Some(after) if after < PROMPT => Outcome::pass(
             Text::new(
                 format!(
-                    "黙っているクライアント {n} 人の間、次のクライアントは {} 以上待ち、1 人が去ってから {} で応答されました",
-                    secs(BOUND_HOLD),
-                    secs(after)
+                    "黙っているクライアント {n} 個の間、次のクライアントは {}以上待ち、1 個閉じてから {}で応答されました",
+                    hold.ja,
+                    dur(after).ja
                 ),
                 format!(
-                    "with {n} silent clients the next client waited over {}; {} after one left, it was answered",
-                    secs(BOUND_HOLD),
-                    secs(after)
+                    "with {n} silent clients the next client waited over {}; {} after one closed, it was answered",
+                    hold.en,
+                    dur(after).en
                 ),
             ),
             repro,
@@ -159,10 +179,13 @@ fn bound(ctx: &Ctx) -> Outcome {
         Some(after) => Outcome::fail(
             Text::new(
                 format!(
-                    "黙っているクライアントが 1 人去ってから、応答まで {} かかりました",
-                    secs(after)
+                    "黙っているクライアントを 1 個閉じてから、応答まで {}かかりました",
+                    dur(after).ja
                 ),
-                format!("answered only {} after a silent client left", secs(after)),
+                format!(
+                    "answered only {} after a silent client closed",
+                    dur(after).en
+                ),
             ),
             repro,
         ),
@@ -176,12 +199,19 @@ fn bound(ctx: &Ctx) -> Outcome {
             let mut outcome = Outcome::failed_fetch(
                 &err,
                 Some(Text::new(
-                    "黙っているクライアントが 1 人去ったあと",
-                    "after a silent client left",
+                    "黙っているクライアントを 1 個閉じたあと",
+                    "after a silent client closed",
                 )),
                 repro,
             );
             outcome.unresponsive = false; // a sequential server is busy with the next silent one
+            outcome.measured = outcome.measured.join(
+                "",
+                &Text::new(
+                    format!("。プールの上限が {n} より小さければ、1 個閉じても空くワーカーはありません。上限が {n} でなければ --max-workers で指定してください"),
+                    format!(" (a pool whose limit is below {n} has no worker free even then: if yours is not {n}, give it with --max-workers)"),
+                ),
+            );
             outcome
         }
     }

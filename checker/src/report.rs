@@ -6,9 +6,8 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::client::secs;
 use crate::text::{Lang, Source, Text};
-use crate::{Chapter, Group, Options, Outcome, Stage};
+use crate::{Chapter, Group, Options, Outcome, Repro, Stage};
 
 /// A stage's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +38,7 @@ pub struct StageResult {
     /// Where the book and the guide teach it.
     pub source: Source,
     /// How to send its requests by hand.
-    pub repro: Vec<Text>,
+    pub repro: Vec<Repro>,
     /// How long it took.
     pub elapsed: Duration,
 }
@@ -93,31 +92,47 @@ impl StageResult {
             self.measured.get(lang)
         );
         if self.verdict == Verdict::Failed {
-            let (hint, book, guide, try_) = match lang {
-                Lang::Ja => ("ヒント", "本", "ガイド", "試す"),
-                Lang::En => ("hint", "book", "guide", "try"),
+            let (hint, book, guide) = match lang {
+                Lang::Ja => ("ヒント：", "本：", "ガイド："),
+                Lang::En => ("hint: ", "book: ", "guide: "),
             };
             let source = match lang {
                 Lang::Ja => self.source.book_ja,
                 Lang::En => self.source.book_en,
             };
-            let _ = writeln!(out, "      {hint}: {}", self.advice.get(lang));
-            let _ = writeln!(out, "      {book}: {source}");
+            let _ = writeln!(out, "      {hint}{}", self.advice.get(lang));
+            let _ = writeln!(out, "      {book}{source}");
             let _ = writeln!(
                 out,
-                "      {guide}: docs/{}/{}",
+                "      {guide}docs/{}/{}",
                 lang.code(),
                 self.source.guide
             );
             for line in &self.repro {
-                let _ = writeln!(out, "      {try_}: {}", line.get(lang));
+                let _ = writeln!(out, "      {}", repro_line(line, lang, false));
             }
         } else if verbose {
             for line in &self.repro {
-                let _ = writeln!(out, "      $ {}", line.get(lang));
+                let _ = writeln!(out, "      {}", repro_line(line, lang, true));
             }
         }
         out
+    }
+}
+
+/// One repro line: a command after `試す：` / `try:` (or `$ ` when
+/// verbose), raw bytes after a label of their own, never as a command.
+fn repro_line(line: &Repro, lang: Lang, verbose: bool) -> String {
+    match (line, lang) {
+        (Repro::Command(text), _) if verbose => format!("$ {}", text.get(lang)),
+        (Repro::Command(text), Lang::Ja) => format!("試す：{}", text.ja),
+        (Repro::Command(text), Lang::En) => format!("try: {}", text.en),
+        (Repro::Bytes(bytes), Lang::Ja) => {
+            format!("チェッカーが送ったバイト列（\\r\\n などはエスケープ表記）：{bytes}")
+        }
+        (Repro::Bytes(bytes), Lang::En) => {
+            format!("bytes the checker sent (\\r\\n and the like escaped): {bytes}")
+        }
     }
 }
 
@@ -196,12 +211,12 @@ impl Report {
     pub fn header(&self, lang: Lang) -> String {
         let krate = self.chapter.crate_name();
         let mut out = match lang {
-            Lang::Ja => format!("{krate} の段階を {} で確かめます\n", self.url),
+            Lang::Ja => format!("{krate} の項目を {} で確かめます\n", self.url),
             Lang::En => format!("Checking {krate}'s stages at {}\n", self.url),
         };
         if self.chapter == Chapter::Refactor {
             out.push_str(match lang {
-                Lang::Ja => "リファクタリングは振る舞いを変えないので、第12章と同じ段階です\n",
+                Lang::Ja => "リファクタリングは振る舞いを変えないので、第12章と同じ項目です\n",
                 Lang::En => "A refactoring changes no behaviour: these are chapter 12's stages\n",
             });
         }
@@ -233,23 +248,19 @@ impl Report {
         let addr = self
             .address
             .map_or_else(|| "-".to_owned(), |a| a.to_string());
-        let elapsed = secs(self.elapsed);
+        let elapsed = crate::client::dur(self.elapsed);
         match lang {
             Lang::Ja => {
-                let mut line = format!("\n{total} 段階中 {passed} 段階が成功");
+                let mut line = format!("\n{total} 項目中 {passed} 項目が合格");
                 if failed > 0 {
-                    let _ = write!(line, "、{failed} 段階が失敗");
+                    let _ = write!(line, "、{failed} 項目が不合格");
                 }
                 if skipped > 0 {
-                    let _ = write!(line, "、{skipped} 段階は未実行");
+                    let _ = write!(line, "、{skipped} 項目は未実行");
                 }
-                let _ = writeln!(line, "（接続先 {addr}、{elapsed}）");
+                let _ = writeln!(line, "（接続先 {addr}、{}）", elapsed.ja);
                 if failed + skipped == 0 {
-                    let _ = writeln!(
-                        line,
-                        "{} の段階はすべて通りました",
-                        self.chapter.crate_name()
-                    );
+                    let _ = writeln!(line, "{} の項目はすべて合格です", self.chapter.crate_name());
                 } else {
                     line.push_str("使い方：docs/ja/check-your-server.md\n");
                 }
@@ -263,7 +274,7 @@ impl Report {
                 if skipped > 0 {
                     let _ = write!(line, ", {skipped} not run");
                 }
-                let _ = writeln!(line, " (connected to {addr}, {elapsed})");
+                let _ = writeln!(line, " (connected to {addr}, {})", elapsed.en);
                 if failed + skipped == 0 {
                     let _ = writeln!(line, "Every stage of {} passed", self.chapter.crate_name());
                 } else {
@@ -319,6 +330,13 @@ pub fn normalise(report: &str) -> String {
                 j += 1;
             }
             let rest: String = chars[j..chars.len().min(j + 4)].iter().collect();
+            // Japanese: `3 ミリ秒` and `2.8 秒` both read `T 秒`.
+            let tail: String = chars[j..chars.len().min(j + 5)].iter().collect();
+            if let Some(unit) = [" ミリ秒", " 秒"].into_iter().find(|u| tail.starts_with(u)) {
+                out.push_str("T 秒");
+                i = j + unit.chars().count();
+                continue;
+            }
             if rest.starts_with(" ms")
                 || (rest.starts_with(" s") && !rest[2..].starts_with(|c: char| c.is_alphanumeric()))
             {
@@ -358,6 +376,10 @@ mod tests {
                 "at http://localhost:8080/ (127.0.0.1:40123, 12.3 s)\n200, 235 bytes (3 ms) slowest 1.0 s, 9 others, 5 stages"
             ),
             "at http://localhost:PORT/ (127.0.0.1:PORT, T s)\n200, 235 bytes (T s) slowest T s, 9 others, 5 stages"
+        );
+        assert_eq!(
+            normalise("（3 ミリ秒）、最大 2.8 秒、クライアント 9 個"),
+            "（T 秒）、最大 T 秒、クライアント 9 個"
         );
     }
 }

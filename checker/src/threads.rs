@@ -9,8 +9,8 @@ use std::sync::{Barrier, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::basics::curl;
-use crate::client::{Expect, FetchError, Reply, Target, secs, send_and_read};
+use crate::basics::{CURL, curl};
+use crate::client::{Expect, FetchError, Reply, Target, dur, send_and_read};
 use crate::text::CH13_THREADS;
 use crate::{AT_ONCE, Ctx, Group, Outcome, Stage, Text};
 
@@ -49,7 +49,7 @@ pub fn stages() -> Vec<Stage> {
             id: "trickle",
             group: Group::Threads,
             title: Text::new(
-                "1 人がリクエストを送るのに 3 秒かかる間も、9 人にすぐ応答する",
+                "クライアント 1 個がリクエストを送るのに 3 秒かかる間も、ほかのクライアント 9 個にすぐ応答する",
                 "one client takes 3 s to send its request, nine others are answered at once",
             ),
             source: CH13_THREADS,
@@ -232,16 +232,18 @@ pub fn trickle_scenario(
     }))
 }
 
-pub(crate) fn silent_repro(ctx: &Ctx, path: &str, what: Text) -> Vec<Text> {
-    let telnet = format!("curl telnet://{}", ctx.target.authority());
+/// The two lines to replay a silent-clients stage: `silent` describes the
+/// silent clients to open, `next` what the GET in another terminal sees.
+pub(crate) fn silent_repro(ctx: &Ctx, path: &str, silent: Text, next: Text) -> Vec<Text> {
+    let telnet = format!("{CURL} telnet://{}", ctx.target.authority());
     vec![
         Text::new(
-            format!("{telnet}   （{}。つないだままにする）", what.ja),
-            format!("{telnet}   ({}; leave it open)", what.en),
+            format!("{telnet}   （{}）", silent.ja),
+            format!("{telnet}   ({})", silent.en),
         ),
         curl(ctx, path).join(
             "   ",
-            &Text::new("（別のターミナルで）", "(in another terminal)"),
+            &Text::new(format!("（{}）", next.ja), format!("({})", next.en)),
         ),
     ]
 }
@@ -251,7 +253,11 @@ fn silent_client(ctx: &Ctx) -> Outcome {
     let repro = silent_repro(
         ctx,
         &path,
-        Text::new("何も送らないクライアント", "a client that sends nothing"),
+        Text::new(
+            "何も送らないクライアント。つないだままにする",
+            "a client that sends nothing; leave it open",
+        ),
+        Text::new("別のターミナルで", "in another terminal"),
     );
     let silence = Silence {
         clients: 1,
@@ -264,22 +270,44 @@ fn silent_client(ctx: &Ctx) -> Outcome {
         Ok(held) => held,
         Err(err) => return Outcome::failed_fetch(&err, None, repro),
     };
-    judge_beside_silent(&held, 1, repro)
+    judge_beside_silent(&held, 1, None, repro)
 }
 
 /// ✓ when the GET was answered with 200 within [`AT_ONCE`] while the
-/// silent clients were connected.
-pub(crate) fn judge_beside_silent(held: &HeldUp, clients: usize, repro: Vec<Text>) -> Outcome {
-    let one_at_a_time = Text::new(
-        "このサーバーは一度に一つのクライアントにしか応答しません",
-        "this server answers one client at a time",
-    );
-    let who = if clients == 1 {
-        Text::new("黙っているクライアント", "a silent client")
+/// silent clients were connected. `pool`: the `--max-workers` being checked,
+/// when `clients` is one fewer (a worker should have been free).
+pub(crate) fn judge_beside_silent(
+    held: &HeldUp,
+    clients: usize,
+    pool: Option<usize>,
+    repro: Vec<Text>,
+) -> Outcome {
+    let why = match pool {
+        None => Text::new(
+            "このサーバーは一度に一つのクライアントにしか応答しません",
+            "this server answers one client at a time",
+        ),
+        Some(n) => Text::new(
+            format!(
+                "このサーバーが同時に応答できるクライアントは {clients} 個まで、つまり {n} 個より少ないようです。プールの上限が {n} でなければ、実際の上限を --max-workers で指定してください"
+            ),
+            format!(
+                "this server answers at most {clients} clients at a time, fewer than {n}: if your pool's limit is not {n}, give the real one with --max-workers"
+            ),
+        ),
+    };
+    let (who, was) = if clients == 1 {
+        (
+            Text::new("黙っているクライアント", "a silent client"),
+            "was",
+        )
     } else {
-        Text::new(
-            format!("黙っているクライアント {clients} 人"),
-            format!("{clients} silent clients"),
+        (
+            Text::new(
+                format!("黙っているクライアント {clients} 個"),
+                format!("{clients} silent clients"),
+            ),
+            "were",
         )
     };
     match (&held.reply, held.released_at) {
@@ -292,12 +320,15 @@ pub(crate) fn judge_beside_silent(held: &HeldUp, clients: usize, repro: Vec<Text
         ),
         (Ok(_), None) if held.waited < AT_ONCE => Outcome::pass(
             Text::new(
-                format!("{}が接続している間に、{} で 200", who.ja, secs(held.waited)),
                 format!(
-                    "answered 200 in {} while {} {} connected",
-                    secs(held.waited),
+                    "{}が接続している間に、{}で 200",
+                    who.ja,
+                    dur(held.waited).ja
+                ),
+                format!(
+                    "answered 200 in {} while {} {was} connected",
+                    dur(held.waited).en,
                     who.en,
-                    if clients == 1 { "was" } else { "were" }
                 ),
             ),
             repro,
@@ -305,49 +336,47 @@ pub(crate) fn judge_beside_silent(held: &HeldUp, clients: usize, repro: Vec<Text
         (Ok(_), None) => Outcome::fail(
             Text::new(
                 format!(
-                    "{}が接続している間、応答に {} かかりました：{}",
+                    "{}が接続している間、応答に {}かかりました：{}",
                     who.ja,
-                    secs(held.waited),
-                    one_at_a_time.ja
+                    dur(held.waited).ja,
+                    why.ja
                 ),
                 format!(
-                    "answered after {} while {} {} connected: {}",
-                    secs(held.waited),
+                    "answered after {} while {} {was} connected: {}",
+                    dur(held.waited).en,
                     who.en,
-                    if clients == 1 { "was" } else { "were" },
-                    one_at_a_time.en
+                    why.en
                 ),
             ),
             repro,
         ),
-        (Ok(_), Some(released)) => Outcome::fail(
-            Text::new(
-                format!(
-                    "{}が接続している {} の間は応答がなく、チェッカーが閉じてから {} 後に応答しました：{}",
-                    who.ja,
-                    secs(released),
-                    secs(held.waited.saturating_sub(released)),
-                    one_at_a_time.ja
+        (Ok(_), Some(released)) => {
+            let after = dur(held.waited.saturating_sub(released));
+            Outcome::fail(
+                Text::new(
+                    format!(
+                        "{}が接続している {}の間は応答がなく、チェッカーが閉じてから {}後に応答しました：{}",
+                        who.ja,
+                        dur(released).ja,
+                        after.ja,
+                        why.ja
+                    ),
+                    format!(
+                        "no answer in the {} {} stayed connected; answered {} after the checker closed {}: {}",
+                        dur(released).en,
+                        who.en,
+                        after.en,
+                        if clients == 1 { "it" } else { "them" },
+                        why.en
+                    ),
                 ),
-                format!(
-                    "no answer in the {} {} stayed connected; answered {} after the checker closed {}: {}",
-                    secs(released),
-                    who.en,
-                    secs(held.waited.saturating_sub(released)),
-                    if clients == 1 { "it" } else { "them" },
-                    one_at_a_time.en
-                ),
-            ),
-            repro,
-        ),
+                repro,
+            )
+        }
         (Err(err), _) => {
             let context = Text::new(
                 format!("{}が接続している間のリクエスト", who.ja),
-                format!(
-                    "the request while {} {} connected",
-                    who.en,
-                    if clients == 1 { "was" } else { "were" }
-                ),
+                format!("the request while {} {was} connected", who.en),
             );
             let mut outcome = Outcome::failed_fetch(err, Some(context), repro);
             // Not answered even after the silent clients left: the server is stuck.
@@ -362,11 +391,11 @@ fn trickle(ctx: &Ctx) -> Outcome {
     let repro = vec![
         Text::new(
             format!(
-                "curl telnet://{}   （3 秒待ってから GET のリクエストを打つ）",
+                "{CURL} telnet://{}   （3 秒待ってから GET のリクエストを打つ）",
                 ctx.target.authority()
             ),
             format!(
-                "curl telnet://{}   (wait 3 s, then type a GET request)",
+                "{CURL} telnet://{}   (wait 3 s, then type a GET request)",
                 ctx.target.authority()
             ),
         ),
@@ -380,7 +409,10 @@ fn trickle(ctx: &Ctx) -> Outcome {
         Err(err) => return Outcome::failed_fetch(&err, None, repro),
     };
     for (i, reply) in run.fast.iter().enumerate() {
-        let context = Text::new(format!("{} 人目", i + 1), format!("client {}", i + 1));
+        let context = Text::new(
+            format!("{} 番目のクライアント", i + 1),
+            format!("client {}", i + 1),
+        );
         match reply {
             Err(err) => return Outcome::failed_fetch(err, Some(context), repro),
             Ok(reply) if reply.status != 200 => {
@@ -420,22 +452,17 @@ fn trickle(ctx: &Ctx) -> Outcome {
             );
         }
     };
+    let (trickle, median, max_text, slow) = (dur(TRICKLE), dur(median), dur(max), dur(slow));
     if max < AT_ONCE {
         Outcome::pass(
             Text::new(
                 format!(
-                    "1 人が {} かけて送る間に、{FAST} 人に 200（中央値 {}、最大 {}）。ゆっくりの 1 人にも {} で 200",
-                    secs(TRICKLE),
-                    secs(median),
-                    secs(max),
-                    secs(slow)
+                    "クライアント 1 個が {}かけて送る間に、ほかのクライアント {FAST} 個に 200（中央値 {}、最大 {}）。遅いクライアントにも {}で 200",
+                    trickle.ja, median.ja, max_text.ja, slow.ja
                 ),
                 format!(
                     "while one client took {} to send its request, {FAST} others got 200 (median {}, slowest {}); the slow one got 200 after {}",
-                    secs(TRICKLE),
-                    secs(median),
-                    secs(max),
-                    secs(slow)
+                    trickle.en, median.en, max_text.en, slow.en
                 ),
             ),
             repro,
@@ -444,16 +471,12 @@ fn trickle(ctx: &Ctx) -> Outcome {
         Outcome::fail(
             Text::new(
                 format!(
-                    "1 人が {} かけて送る間、{FAST} 人への応答は中央値 {}、最大 {} 待たされました：このサーバーは一度に一つのクライアントにしか応答しません",
-                    secs(TRICKLE),
-                    secs(median),
-                    secs(max)
+                    "クライアント 1 個が {}かけて送る間、ほかのクライアント {FAST} 個への応答は中央値 {}、最大 {}待たされました：このサーバーは一度に一つのクライアントにしか応答しません",
+                    trickle.ja, median.ja, max_text.ja
                 ),
                 format!(
                     "while one client took {} to send its request, {FAST} others waited {} (median; slowest {}): this server answers one client at a time",
-                    secs(TRICKLE),
-                    secs(median),
-                    secs(max)
+                    trickle.en, median.en, max_text.en
                 ),
             ),
             repro,

@@ -32,6 +32,15 @@ enum Behaviour {
     AnswersForever,
     /// Answers with bytes that are not HTTP.
     Garbage,
+    /// A complete head without `Content-Length`, the body, then the
+    /// connection left open.
+    NoLengthKeepsOpen,
+    /// Part of a head (no empty line), then the connection left open.
+    HeadNeverEnds,
+    /// Everything right, but the connection left open after each answer.
+    KeepsOpen,
+    /// A status line, then more header lines than any answer has.
+    TooManyHeaders,
 }
 
 fn static_file(name: &str) -> Option<Vec<u8>> {
@@ -121,6 +130,28 @@ fn handle(mut stream: TcpStream, behaviour: Behaviour) {
         }
         Behaviour::Garbage => {
             let _ = stream.write_all(b"hello, this is not HTTP\n");
+        }
+        Behaviour::NoLengthKeepsOpen => {
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n");
+            let _ = stream.write_all(&body);
+            thread::sleep(Duration::from_secs(60));
+        }
+        Behaviour::HeadNeverEnds => {
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n");
+            thread::sleep(Duration::from_secs(60));
+        }
+        Behaviour::KeepsOpen => {
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+            thread::sleep(Duration::from_secs(60));
+        }
+        Behaviour::TooManyHeaders => {
+            let mut many = String::from("HTTP/1.1 200 OK\r\n");
+            for i in 0..200 {
+                many.push_str(&format!("X-Line-{i}: {i}\r\n"));
+            }
+            many.push_str("Content-Length: 0\r\n\r\n");
+            let _ = stream.write_all(many.as_bytes());
         }
         _ => {
             let _ = stream.write_all(head.as_bytes());
@@ -253,15 +284,37 @@ fn a_server_that_closes_at_once_fails_every_stage_quickly() {
     assert!(took < Duration::from_secs(10), "took {took:?}");
 }
 
+/// Finding: one bad answer at `index` used to cascade into a failure per
+/// stage, each with its own unrelated hint.
 #[test]
-fn a_wrong_content_length_fails_the_first_stage() {
-    let (report, took) = check(Behaviour::WrongLength, Chapter::Sequential);
-    assert_eq!(
-        message(&report, "index"),
-        "/index.html: Content-Length says 300, but the body has 235 bytes"
+fn a_wrong_content_length_fails_the_first_stage_once_with_the_bytes_hint() {
+    let (report, took) = check(Behaviour::WrongLength, Chapter::Threaded);
+    let text = message(&report, "index");
+    assert!(
+        text.starts_with("/index.html: Content-Length says 300, but the body has 235 bytes"),
+        "{text}"
     );
-    assert!(report.ids(Verdict::Failed).contains(&"index"));
+    assert!(
+        text.contains("Content-Length counts bytes, not characters"),
+        "{text}"
+    );
+    assert!(
+        report
+            .stage("index")
+            .is_some_and(|s| s.measured.ja.contains("文字数ではなくバイト数")),
+        "{}",
+        report.render(Lang::Ja, false)
+    );
+    assert_eq!(report.ids(Verdict::Failed), ["index"]);
+    assert_eq!(report.ids(Verdict::Skipped).len(), report.stages.len() - 1);
+    assert!(
+        message(&report, "repeat")
+            .starts_with("not run: every later check reads answers like index's"),
+        "{}",
+        message(&report, "repeat")
+    );
     assert!(took < Duration::from_secs(10), "took {took:?}");
+    golden(&report, "wrong-length");
 }
 
 #[test]
@@ -277,12 +330,163 @@ fn a_server_that_answers_forever_is_cut_off() {
 }
 
 #[test]
-fn an_answer_that_is_not_http_is_named_so() {
-    let (report, _) = check(Behaviour::Garbage, Chapter::Sequential);
+fn an_answer_that_is_not_http_is_named_so_once() {
+    let (report, _) = check(Behaviour::Garbage, Chapter::Pool);
     assert_eq!(
         message(&report, "index"),
         "not an HTTP answer: it starts with \"hello, this is not HTTP\\n\""
     );
+    assert_eq!(report.ids(Verdict::Failed), ["index"]);
+    assert_eq!(report.ids(Verdict::Skipped).len(), report.stages.len() - 1);
+    // One hint, not eight.
+    let text = report.render(Lang::En, false);
+    assert_eq!(text.matches("hint:").count(), 1, "{text}");
+}
+
+/// Finding 1: a complete head without Content-Length on a connection left
+/// open is not "the head never ended".
+#[test]
+fn a_complete_head_without_content_length_is_not_an_unended_head() {
+    let (report, took) = check(Behaviour::NoLengthKeepsOpen, Chapter::Sequential);
+    let text = message(&report, "index");
+    assert!(
+        text.starts_with("the head arrived complete (empty line and all) but has no Content-Length, and the server keeps the connection open"),
+        "{text}"
+    );
+    assert!(text.contains("235 bytes of body"), "{text}");
+    let ja = &report.stage("index").expect("ran").measured.ja;
+    assert!(ja.contains("Content-Length がなく"), "{ja}");
+    assert!(!ja.contains("まだ来ていません"), "{ja}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+
+    let (report, _) = check(Behaviour::HeadNeverEnds, Chapter::Sequential);
+    let text = message(&report, "index");
+    assert!(
+        text.starts_with("the answer stopped part way: 42 bytes in 5."),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("and the head has not ended yet (no empty line)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_head_with_too_many_lines_is_not_called_not_http() {
+    let (report, _) = check(Behaviour::TooManyHeaders, Chapter::Sequential);
+    let text = message(&report, "index");
+    assert!(
+        text.starts_with("the answer's head is not valid HTTP (more than 100 header lines): it starts with \"HTTP/1.1 200 OK"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_server_that_keeps_the_connection_open_is_timed_to_its_answer_and_noted() {
+    let (report, _) = check(Behaviour::KeepsOpen, Chapter::Sequential);
+    assert!(report.passed(), "{}", report.render(Lang::En, false));
+    let text = message(&report, "index");
+    assert!(
+        text.ends_with("; the server kept the connection open after the answer (the request said Connection: close; the book's server closes it after each answer)"),
+        "{text}"
+    );
+    // The time is to the complete answer, not to the end of the checker's
+    // half-second wait for a close that never comes.
+    let target = checker::Target::parse(&report.url).expect("the URL parses");
+    let started = Instant::now();
+    let reply = checker::client::fetch(
+        &target,
+        &target.request("GET", "/index.html"),
+        checker::client::Expect::default(),
+    )
+    .expect("answered");
+    let whole = started.elapsed();
+    assert!(reply.kept_open);
+    assert!(
+        whole.saturating_sub(reply.elapsed) >= Duration::from_millis(450),
+        "the reported {:?} includes the wait for a close ({whole:?} in all)",
+        reply.elapsed
+    );
+}
+
+/// A server with a real pool of `workers` threads, each serving one client
+/// at a time (a silent client holds a worker for the 5 s read timeout).
+fn start_pool(workers: usize) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let (queue, work) = std::sync::mpsc::channel::<TcpStream>();
+    let work = std::sync::Arc::new(std::sync::Mutex::new(work));
+    for _ in 0..workers {
+        let work = std::sync::Arc::clone(&work);
+        thread::spawn(move || {
+            loop {
+                let next = work.lock().map(|rx| rx.recv());
+                match next {
+                    Ok(Ok(stream)) => handle(stream, Behaviour::Good),
+                    _ => return,
+                }
+            }
+        });
+    }
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            if queue.send(stream).is_err() {
+                return;
+            }
+        }
+    });
+    addr
+}
+
+fn check_pool(addr: SocketAddr, max_workers: usize) -> Report {
+    let mut options = Options::new(Chapter::Pool, format!("http://{addr}/"));
+    options.max_workers = Some(max_workers);
+    run(&options).expect("runs")
+}
+
+/// Finding 2: --max-workers larger than the pool is not "one client at a time".
+#[test]
+fn a_pool_smaller_than_max_workers_is_said_to_be_smaller() {
+    let report = check_pool(start_pool(4), 8);
+    // The earlier stages pass; pool-bound may fail too (no worker frees up
+    // when one of 8 silent clients closes), but says nothing false either.
+    assert_eq!(
+        report.ids(Verdict::Failed).first(),
+        Some(&"pool-free-worker"),
+        "{}",
+        report.render(Lang::En, false)
+    );
+    let en = report.render(Lang::En, false);
+    assert!(!en.contains("one client at a time"), "{en}");
+    assert!(!en.contains("nothing bounds"), "{en}");
+    let text = message(&report, "pool-free-worker");
+    assert!(
+        text.ends_with("this server answers at most 7 clients at a time, fewer than 8: if your pool's limit is not 8, give the real one with --max-workers"),
+        "{text}"
+    );
+    assert!(!text.contains("one client at a time"), "{text}");
+    let ja = &report.stage("pool-free-worker").expect("ran").measured.ja;
+    assert!(ja.contains("クライアント 7 個"), "{ja}");
+}
+
+/// Finding 2: --max-workers smaller than the pool is not "no bound".
+#[test]
+fn a_pool_larger_than_max_workers_is_said_to_be_larger() {
+    let report = check_pool(start_pool(4), 2);
+    assert_eq!(
+        report.ids(Verdict::Failed),
+        ["pool-bound"],
+        "{}",
+        report.render(Lang::En, false)
+    );
+    let text = message(&report, "pool-bound");
+    assert!(
+        text.ends_with("this server answers more than 2 clients at a time, with no bound or a bound above 2 (if your pool's limit is not 2, give it with --max-workers)"),
+        "{text}"
+    );
+    // The right N passes both.
+    let report = check_pool(start_pool(4), 4);
+    assert!(report.passed(), "{}", report.render(Lang::En, false));
 }
 
 #[test]
@@ -294,7 +498,7 @@ fn a_good_server_without_a_bound_fails_the_pool_bound_only() {
     assert_eq!(report.ids(Verdict::Failed), ["pool-bound"]);
     assert!(
         message(&report, "pool-bound")
-            .ends_with("although 3 silent clients were connected: nothing bounds the workers at 3"),
+            .ends_with("this server answers more than 3 clients at a time, with no bound or a bound above 3 (if your pool's limit is not 3, give it with --max-workers)"),
         "{}",
         message(&report, "pool-bound")
     );
