@@ -117,8 +117,8 @@ pub fn fails_threads_stages(bin: &str) {
             &ja,
             [
                 "このサーバーは一度に一つのクライアントにしか応答しません",
-                "ガイド: docs/ja/chapter13-threaded.md",
-                "ヒント: accept したクライアントの処理を新しいスレッドに任せ",
+                "ガイド：docs/ja/chapter13-threaded.md",
+                "ヒント：accept したクライアントの処理を新しいスレッドに任せ",
             ],
         ),
     ] {
@@ -142,9 +142,39 @@ pub fn fails_pool_bound(bin: &str) {
     );
     let message = &report.stage("pool-bound").expect("ran").measured.en;
     assert!(
-        message.ends_with("nothing bounds the workers at 4"),
+        message.ends_with(
+            "this server answers more than 4 clients at a time, with no bound or a bound above 4 (if your pool's limit is not 4, give it with --max-workers)"
+        ),
         "{message}"
     );
+}
+
+/// The pool `bin`, started with `--max-workers 4`, checked with a different
+/// N: the report says the limit differs from N, never that the server
+/// answers one client at a time (N = 8) or has no bound at all (N = 2).
+pub fn a_wrong_max_workers_is_named(bin: &str) {
+    let server = Server::start(bin, &["--max-workers", "4"]);
+    for (given, failing, needle) in [
+        (
+            8,
+            "pool-free-worker",
+            "this server answers at most 7 clients at a time, fewer than 8: if your pool's limit is not 8, give the real one with --max-workers",
+        ),
+        (
+            2,
+            "pool-bound",
+            "this server answers more than 2 clients at a time, with no bound or a bound above 2 (if your pool's limit is not 2, give it with --max-workers)",
+        ),
+    ] {
+        let mut options = Options::new(Chapter::Pool, "");
+        options.max_workers = Some(given);
+        let report = check(&server, options);
+        let text = report.render(Lang::En, false);
+        assert!(report.ids(Verdict::Failed).contains(&failing), "{text}");
+        let message = &report.stage(failing).expect("ran").measured.en;
+        assert!(message.ends_with(needle), "{message}");
+        assert!(!text.contains("one client at a time"), "{text}");
+    }
 }
 
 /// One sample of the guide: its page's language, the checker's arguments,
