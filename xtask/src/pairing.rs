@@ -302,7 +302,7 @@ pub fn scores(left: &[Shape], right: &[Shape]) -> Vec<Vec<u32>> {
             // (`Socket::new` over `Shutdown::on_ctrl_c(&socket)`), and lines
             // as far into their functions (both ending with `finally`).
             let near = 1.0 - (i as f64 / m - j as f64 / n).abs().min(1.0);
-            let fraction = ((overlap + near) / 2.0 * f64::from(SCALE - 1)) as u32;
+            let fraction = ((2.0 * overlap + near) / 3.0 * f64::from(SCALE - 1)) as u32;
             scores[i][j] = match base {
                 0 => 0,
                 _ => base * SCALE + fraction,
