@@ -111,6 +111,7 @@ pub fn python_shapes(lines: &[&str], base: usize) -> Vec<Shape> {
             }
             let code = before_comment(code, "#");
             let mut found = words(code);
+            found.extend(python_constructors(code));
             if code.starts_with("while True") {
                 found.insert("loop".to_owned());
             }
@@ -140,6 +141,7 @@ pub fn rust_shapes(lines: &[&str], base: usize) -> Vec<Shape> {
                 }
             };
             let mut found = words(code);
+            found.extend(rust_constructors(code));
             for quoted in comment.split('`').skip(1).step_by(2) {
                 found.extend(words(quoted));
             }
@@ -149,6 +151,42 @@ pub fn rust_shapes(lines: &[&str], base: usize) -> Vec<Shape> {
                 depth(line, base)
             };
             Shape::Words(found, depth)
+        })
+        .collect()
+}
+
+/// `new_socket` for each `Socket::new(` in Rust code: what the object made
+/// is, so that creation faces creation, not a later use of the object.
+fn rust_constructors(code: &str) -> Vec<String> {
+    code.match_indices("::new(")
+        .filter_map(|(at, _)| {
+            let before = &code[..at];
+            let start = before
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(0, |i| i + 1);
+            let name = &before[start..];
+            (!name.is_empty()).then(|| format!("new_{}", name.to_ascii_lowercase()))
+        })
+        .collect()
+}
+
+/// `new_socket` for `socket.socket(` (a module's class of the same name) and
+/// `new_webserver` for `WebServer(` (a class, by its capital) in Python code.
+fn python_constructors(code: &str) -> Vec<String> {
+    code.match_indices('(')
+        .filter_map(|(at, _)| {
+            let before = &code[..at];
+            let start = before
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(0, |i| i + 1);
+            let name = &before[start..];
+            let module = before[..start]
+                .strip_suffix('.')
+                .map(|m| m.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')));
+            let same_module = module.and_then(|mut m| m.next()) == Some(name);
+            let class = name.starts_with(|c: char| c.is_ascii_uppercase());
+            (!name.is_empty() && (class || same_module))
+                .then(|| format!("new_{}", name.to_ascii_lowercase()))
         })
         .collect()
 }
@@ -359,7 +397,7 @@ mod tests {
         let py: Vec<Vec<&str>> = py.iter().map(words_of).collect();
         assert_eq!(py[0], ["loop", "while"]);
         assert_eq!(py[1], ["client_socket", "data", "read"]);
-        assert_eq!(py[2], ["conn", "spawn", "workerthread"]);
+        assert_eq!(py[2], ["conn", "new_workerthread", "spawn", "workerthread"]);
         for silent in &py[3..5] {
             assert!(silent.is_empty(), "{py:?}");
         }
@@ -381,6 +419,35 @@ mod tests {
         assert_eq!(rs[2], ["buf", "comment", "read_some", "reader"]);
         assert_eq!(rs[3], ["http", "url"]);
         assert!(rs[4].is_empty(), "a message is prose: {rs:?}");
+    }
+
+    #[test]
+    fn creation_is_a_word_in_both_languages() {
+        assert_eq!(
+            python_constructors("s = socket.socket(socket.AF_INET)"),
+            ["new_socket"]
+        );
+        assert_eq!(
+            python_constructors("WebServer().serve()"),
+            ["new_webserver"]
+        );
+        assert!(python_constructors("self.conn.recv(4096)").is_empty());
+        assert_eq!(
+            rust_constructors("let s = Socket::new(Domain::IPV4, Type::STREAM, None)?;"),
+            ["new_socket"]
+        );
+        assert!(rust_constructors("let s = socket.into();").is_empty());
+        // Creation faces creation, not a later call on the socket.
+        let pairs = corresponding(
+            &["    def make(self):", "        s = socket.socket()"],
+            &[
+                "fn make() {",
+                "    let address = config.address();",
+                "    let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;",
+                "    socket.set_reuse_address(true)?;",
+            ],
+        );
+        assert_eq!(pairs, [(0, 0, false), (1, 2, false)]);
     }
 
     #[test]
