@@ -315,8 +315,8 @@ pub fn group_heading(group: Group, lang: Lang) -> String {
 
 /// Replaces what changes from run to run — durations and port numbers — so
 /// that a report can be compared with a stored one (the golden files, the
-/// guide's samples): `2.8 s` and `3 ms` become `T`, `host:8080` becomes
-/// `host:PORT`.
+/// guide's samples): `2.8 s` and `3 ms` become `T s` (`2.8 秒` and
+/// `3 ミリ秒`: `T 秒`), `host:8080` becomes `host:PORT`, `curl.exe` `curl`.
 pub fn normalise(report: &str) -> String {
     let mut out = String::with_capacity(report.len());
     let chars: Vec<char> = report.chars().collect();
@@ -362,7 +362,8 @@ pub fn normalise(report: &str) -> String {
         out.push(c);
         i += 1;
     }
-    out
+    // Windows prints `curl.exe` where the stored reports say `curl`.
+    out.replace("curl.exe ", "curl ")
 }
 
 #[cfg(test)]
@@ -380,6 +381,10 @@ mod tests {
         assert_eq!(
             normalise("（3 ミリ秒）、最大 2.8 秒、クライアント 9 個"),
             "（T 秒）、最大 T 秒、クライアント 9 個"
+        );
+        assert_eq!(
+            normalise("try: curl.exe -v http://x/"),
+            "try: curl -v http://x/"
         );
     }
 }

@@ -79,7 +79,10 @@ fn a_silent_server_fails_with_exit_1_in_bounded_time() {
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(report.contains("✗ index"), "{report}");
     assert!(
-        report.contains("try: curl -v http://127.0.0.1:"),
+        report.contains(&format!(
+            "try: {} -v http://127.0.0.1:",
+            checker::basics::CURL
+        )),
         "{report}"
     );
     assert!(took < Duration::from_secs(10), "took {took:?}");
@@ -140,7 +143,7 @@ fn a_server_that_answers_well_exits_0() {
     );
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
-        report.contains("$ curl -v http://127.0.0.1:"),
+        report.contains(&format!("$ {} -v http://127.0.0.1:", checker::basics::CURL)),
         "verbose shows the curl lines:\n{report}"
     );
     assert!(

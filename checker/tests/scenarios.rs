@@ -383,7 +383,7 @@ fn a_head_with_too_many_lines_is_not_called_not_http() {
 
 #[test]
 fn a_server_that_keeps_the_connection_open_is_timed_to_its_answer_and_noted() {
-    let (report, _) = check(Behaviour::KeepsOpen, Chapter::Sequential);
+    let (report, _) = check(Behaviour::KeepsOpen, Chapter::Threaded);
     assert!(report.passed(), "{}", report.render(Lang::En, false));
     let text = message(&report, "index");
     assert!(
