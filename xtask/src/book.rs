@@ -337,9 +337,9 @@ pub fn render(book: &Path, root: &Path, krate: &str, page: &mut Page) -> Result<
 fn read_book(book: &Path, krate: &str) -> Result<Vec<(&'static str, String)>, Error> {
     if krate == "chapter13-threadpool" {
         return Err(Error::Usage(
-            "The book has no Python for chapter13-threadpool: it is the exercise the book's column \
-             leaves to the reader (ThreadPoolExecutor). Compare it with the threaded chapter \
-             instead: cargo xtask side-by-side chapter13-threaded chapter13-threadpool"
+            "The book has no Python for chapter13-threadpool: its column only points towards a \
+             bounded pool (ThreadPoolExecutor). Compare it with the threaded chapter instead: \
+             cargo xtask side-by-side chapter13-threaded chapter13-threadpool"
                 .to_owned(),
         ));
     }
