@@ -123,7 +123,11 @@ pub struct ProcessStatus {
 
 /// Reads `/proc/PID/status` (Linux only: `None` elsewhere, or if it is gone).
 pub fn process_status(pid: u32) -> Option<ProcessStatus> {
-    read_proc(&format!("/proc/{pid}/status")).and_then(|text| parse_status(&text))
+    if cfg!(target_os = "linux") {
+        read_proc(&format!("/proc/{pid}/status")).and_then(|text| parse_status(&text))
+    } else {
+        None
+    }
 }
 
 /// The `Threads:` and `VmRSS:` lines of a `/proc/PID/status` text.
@@ -137,7 +141,11 @@ pub fn parse_status(text: &str) -> Option<ProcessStatus> {
 /// The whole machine's `KernelStack:` (KiB) from `/proc/meminfo`: every
 /// thread has a kernel stack that its process's RSS does not show.
 pub fn kernel_stack_kib() -> Option<u64> {
-    read_proc("/proc/meminfo").and_then(|text| proc_field(&text, "KernelStack:"))
+    if cfg!(target_os = "linux") {
+        read_proc("/proc/meminfo").and_then(|text| proc_field(&text, "KernelStack:"))
+    } else {
+        None
+    }
 }
 
 fn proc_field(text: &str, name: &str) -> Option<u64> {
@@ -149,10 +157,14 @@ fn proc_field(text: &str, name: &str) -> Option<u64> {
 /// `port` (accepted by the kernel, not yet by the server), from
 /// `/proc/net/tcp` and `tcp6` (Linux only).
 pub fn listen_queue(port: u16) -> Option<u64> {
-    ["/proc/net/tcp", "/proc/net/tcp6"]
-        .iter()
-        .filter_map(|path| read_proc(path))
-        .find_map(|text| parse_listen_queue(&text, port))
+    if cfg!(target_os = "linux") {
+        ["/proc/net/tcp", "/proc/net/tcp6"]
+            .iter()
+            .filter_map(|path| read_proc(path))
+            .find_map(|text| parse_listen_queue(&text, port))
+    } else {
+        None
+    }
 }
 
 /// For a listening socket (state `0A`), `rx_queue` is its accept queue.
