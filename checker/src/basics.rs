@@ -64,7 +64,7 @@ pub fn stages() -> Vec<Stage> {
             ),
             source: CH12_TYPES,
             advice: Text::new(
-                "拡張子から Content-Type を決めます（html → text/html、css → text/css、png → image/png）。ブラウザーは text/css でない CSS を使いません",
+                "拡張子から Content-Type を決めます（html → text/html、css → text/css、png → image/png）。ブラウザは text/css でない CSS を使いません",
                 "pick Content-Type from the extension (html → text/html, css → text/css, png → image/png); a browser ignores a stylesheet that is not text/css",
             ),
             run: content_types,

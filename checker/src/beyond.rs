@@ -99,7 +99,7 @@ pub fn stages() -> Vec<Stage> {
                 "a request longer than 4096 bytes",
             ),
             Text::new(
-                "recv(4096) は 4096 バイトで切れます。長い Cookie やヘッダーを持つブラウザーのリクエストは普通にこの長さになります",
+                "recv(4096) は 4096 バイトで切れます。長い Cookie やヘッダーを持つブラウザのリクエストは普通にこの長さになります",
                 "recv(4096) cuts at 4096 bytes; a browser with long cookies or headers sends requests this long every day",
             ),
             long_request,
