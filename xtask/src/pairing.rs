@@ -161,9 +161,7 @@ fn rust_constructors(code: &str) -> Vec<String> {
     code.match_indices("::new(")
         .filter_map(|(at, _)| {
             let before = &code[..at];
-            let start = before
-                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .map_or(0, |i| i + 1);
+            let start = ident_start(before);
             let name = &before[start..];
             (!name.is_empty()).then(|| format!("new_{}", name.to_ascii_lowercase()))
         })
@@ -176,9 +174,7 @@ fn python_constructors(code: &str) -> Vec<String> {
     code.match_indices('(')
         .filter_map(|(at, _)| {
             let before = &code[..at];
-            let start = before
-                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .map_or(0, |i| i + 1);
+            let start = ident_start(before);
             let name = &before[start..];
             let module = before[..start]
                 .strip_suffix('.')
@@ -189,6 +185,12 @@ fn python_constructors(code: &str) -> Vec<String> {
                 .then(|| format!("new_{}", name.to_ascii_lowercase()))
         })
         .collect()
+}
+
+/// Where the identifier that ends `text` starts.
+fn ident_start(text: &str) -> usize {
+    text.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1)
 }
 
 /// How many levels of four spaces `line` sits right of `base`.
