@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
+use crate::causes;
 use crate::client::{self, Expect, Reply, dur, escape, fetch};
-use crate::text::{CH11_404, CH11_FILE, CH12_LOOP, CH12_TYPES};
+use crate::text::{CH10_HEAD, CH11_404, CH11_FILE, CH12_LOOP, CH12_TYPES};
 use crate::{Ctx, Group, Outcome, Repro, Stage, Text};
 
 /// How many requests the repeat stage sends, each on a new connection.
@@ -39,6 +40,7 @@ pub fn stages() -> Vec<Stage> {
                 "リクエストラインからパスを取り出し、static/ のファイルを読んで、200 OK と Content-Length を付けて返します",
                 "take the path from the request line, read that file under static/, and answer 200 OK with its Content-Length",
             ),
+            needs: &[],
             run: index,
         },
         Stage {
@@ -53,7 +55,35 @@ pub fn stages() -> Vec<Stage> {
                 "accept からレスポンスの送信までを while True のループに入れ、1 回ごとにクライアントのソケットを閉じます",
                 "put everything from accept to sending the response in a `while True` loop, closing the client's socket each time",
             ),
+            needs: &["index"],
             run: repeat,
+        },
+        Stage {
+            id: "line-endings",
+            group: Group::Basics,
+            title: Text::new(
+                "ヘッダーの各行が \\r\\n で終わる",
+                "every line of the head ends with \\r\\n",
+            ),
+            source: CH10_HEAD,
+            advice: line_endings_advice(),
+            needs: &["index"],
+            run: line_endings,
+        },
+        Stage {
+            id: "files",
+            group: Group::Basics,
+            title: Text::new(
+                "CSS と PNG もファイルのとおりに届く",
+                "the CSS and the PNG arrive as the files are",
+            ),
+            source: CH11_FILE,
+            advice: Text::new(
+                "リクエストのパスのファイルを open(static_file_path, \"rb\") でバイト列のまま読み、そのまま送ります",
+                "read the file the request's path names as bytes, open(static_file_path, \"rb\"), and send them unchanged",
+            ),
+            needs: &["index"],
+            run: files,
         },
         Stage {
             id: "content-type",
@@ -67,6 +97,7 @@ pub fn stages() -> Vec<Stage> {
                 "拡張子から Content-Type を決めます（html → text/html、css → text/css、png → image/png）。ブラウザは text/css でない CSS を使いません",
                 "pick Content-Type from the extension (html → text/html, css → text/css, png → image/png); a browser ignores a stylesheet that is not text/css",
             ),
+            needs: &["index", "files"],
             run: content_types,
         },
         Stage {
@@ -77,10 +108,8 @@ pub fn stages() -> Vec<Stage> {
                 "a missing file gets 404, and the server answers afterwards",
             ),
             source: CH11_404,
-            advice: Text::new(
-                "ファイルを開けないとき（OSError）は 404 Not Found のページを返し、ループを続けます",
-                "when the file cannot be opened (OSError), answer a 404 Not Found page and go on with the loop",
-            ),
+            advice: missing_file_advice(),
+            needs: &["index"],
             run: not_found,
         },
         Stage {
@@ -91,13 +120,32 @@ pub fn stages() -> Vec<Stage> {
                 "bytes that are not HTTP do not stop the server",
             ),
             source: CH12_LOOP,
-            advice: Text::new(
-                "1 回分の処理を try / except で囲み、例外はログに出して次の accept に戻ります（本の 89-97行目）",
-                "wrap one client's handling in try / except: log the exception and go back to accept (the book's lines 89-97)",
-            ),
+            advice: garbage_advice(),
+            needs: &["index"],
             run: garbage,
         },
     ]
+}
+
+fn line_endings_advice() -> Text {
+    Text::new(
+        "ステータスラインとヘッダーの各行を、本のとおり \\r\\n で終えます（response_line = \"HTTP/1.1 200 OK\\r\\n\"、response_header += \"...\\r\\n\"）。curl やブラウザは \\n だけでも受け付けるので、違いはチェッカーでしか見えません",
+        "end the status line and every header line with \\r\\n, as the book does (response_line = \"HTTP/1.1 200 OK\\r\\n\", response_header += \"...\\r\\n\"); curl and browsers accept a bare \\n, so only the checker shows it",
+    )
+}
+
+fn missing_file_advice() -> Text {
+    Text::new(
+        "ファイルがないと open() は FileNotFoundError（OSError の一種）を投げます。open を try で囲み、except OSError: で 404 のページと response_line = \"HTTP/1.1 404 Not Found\\r\\n\" を用意して、ループを続けます",
+        "when the file does not exist, open() raises FileNotFoundError (an OSError): put open in a try, and in except OSError: make the 404 page and response_line = \"HTTP/1.1 404 Not Found\\r\\n\", then go on with the loop",
+    )
+}
+
+fn garbage_advice() -> Text {
+    Text::new(
+        "HTTP でないバイト列では、リクエストの分解（request.split(b\"\\r\\n\") や request_line.decode().split(\" \")）が ValueError や UnicodeDecodeError を投げます。1 回分の処理を try / except Exception で囲み、例外はログに出して次の accept に戻ります（本の 89-97行目）",
+        "bytes that are not HTTP make the parsing raise (request.split(b\"\\r\\n\") or request_line.decode().split(\" \"): ValueError, UnicodeDecodeError): wrap one client's handling in try / except Exception, log the exception and go back to accept (the book's lines 89-97)",
+    )
 }
 
 /// `curl`, or `curl.exe` on Windows: in PowerShell, `curl` is an alias of
@@ -110,39 +158,155 @@ pub fn curl(ctx: &Ctx, path: &str) -> Text {
     Text::new(line.clone(), line)
 }
 
-/// The note for an answer after which the server left the connection open.
+/// The note for an answer after which the server left the connection open:
+/// what it costs, and where in the book the close is.
 pub fn kept_open_note(reply: &Reply) -> Option<Text> {
     reply.kept_open.then(|| {
         Text::new(
-            "。サーバーは応答のあとも接続を開いたままでした（リクエストは Connection: close で、本のサーバーは応答のたびに閉じます）",
-            "; the server kept the connection open after the answer (the request said Connection: close; the book's server closes it after each answer)",
+            "。ただしサーバーは応答のあとも接続を閉じませんでした。リクエストは Connection: close なので、接続が閉じるまで読むクライアントは、サーバーが閉じるまで待たされます（チェッカーは Content-Length の分で読み終えました）。本は応答のたびに finally: client_socket.close() で閉じます",
+            "; but the server did not close the connection after the answer: the request said Connection: close, so a client that reads until the close waits until the server closes it (the checker stopped at Content-Length); the book closes it after every answer, in finally: client_socket.close()",
         )
     })
+}
+
+/// What a failed file answer points at, beside the message.
+struct Problem {
+    measured: Text,
+    causes: Vec<Text>,
+}
+
+impl Problem {
+    fn new(measured: Text, causes: Vec<Text>) -> Problem {
+        Problem { measured, causes }
+    }
+
+    fn outcome(self, repro: Vec<Text>) -> Outcome {
+        Outcome::fail(self.measured, repro).because(self.causes)
+    }
+}
+
+/// The cause of a file not found that is there: the path as looked up.
+fn path_causes() -> Vec<Text> {
+    vec![
+        Text::new(
+            "パスの先頭の / を取らずに os.path.join(STATIC_ROOT, path) すると、/index.html は絶対パスなので static/ の外を指します。本は relative_path = path.lstrip(\"/\") としてから結合します",
+            "os.path.join(STATIC_ROOT, path) with the leading / kept gives /index.html, an absolute path outside static/; the book joins relative_path = path.lstrip(\"/\")",
+        ),
+        Text::new(
+            "STATIC_ROOT が index.html のあるフォルダーを指していません。本は BASE_DIR（webserver.py のあるフォルダー）から STATIC_ROOT = os.path.join(BASE_DIR, \"static\") を作ります。相対パスにすると、起動したフォルダーによって変わります",
+            "STATIC_ROOT is not the folder that holds index.html: the book builds it from BASE_DIR, the folder of webserver.py (STATIC_ROOT = os.path.join(BASE_DIR, \"static\")); a relative path depends on the folder the server was started from",
+        ),
+    ]
+}
+
+/// The path of the request is not what is served.
+fn ignores_path() -> Text {
+    Text::new(
+        "リクエストのパスを使わず、どのパスにも同じファイルを返しています。リクエストラインからパスを取り出し（本の method, path, http_version = request_line.decode().split(\" \")）、そのファイルを開きます",
+        "the request's path is not used: every path gets the same file; take the path from the request line (the book's method, path, http_version = request_line.decode().split(\" \")) and open that file",
+    )
+}
+
+/// A file read as text instead of bytes.
+fn read_as_text() -> Text {
+    Text::new(
+        "ファイルをテキストとして読んでいます。テキストモードの open(static_file_path) は PNG のバイト列を読めず（UnicodeDecodeError）、読めても別のバイト列に変えてしまいます。本のとおり open(static_file_path, \"rb\") でバイト列のまま読み、そのまま送ります",
+        "the file is read as text: open(static_file_path) in text mode cannot read the PNG's bytes (UnicodeDecodeError), or changes them; read it as bytes, open(static_file_path, \"rb\") as the book does, and send them unchanged",
+    )
+}
+
+fn length_cause() -> Text {
+    Text::new(
+        "Content-Length には送る本文のバイト数を書きます：本の f\"Content-Length: {len(response_body)}\\r\\n\"（response_body はバイト列）",
+        "Content-Length is the byte count of the body sent: the book's f\"Content-Length: {len(response_body)}\\r\\n\", with response_body the bytes",
+    )
 }
 
 /// Checks one file's answer: 200, the media type, `Content-Length` against
 /// the body, and the body (byte for byte with `--static-dir`, else its kind).
 /// `Ok` is a short summary, `Err` the problem.
 pub fn check_file(ctx: &Ctx, reply: &Reply, name: &str, media: &str) -> Result<Text, Text> {
-    if reply.status != 200 {
-        return Err(Text::new(
-            format!("/{name} に {} が返りました（200 のはず）", reply.status),
-            format!("/{name} got {} instead of 200", reply.status),
-        ));
-    }
-    check_length(reply, name)?;
-    let got = reply.media_type();
-    if got.as_deref() != Some(media) {
-        let got = got.unwrap_or_else(|| "(no Content-Type)".to_owned());
-        return Err(Text::new(
+    check_body(ctx, reply, name, media).map_err(|p| p.measured)?;
+    check_type(reply, name, media)?;
+    Ok(Text::new(
+        format!("{name} {media} {} バイト", reply.body.len()),
+        format!("{name} {media} {} bytes", reply.body.len()),
+    ))
+}
+
+/// The media type of `reply` is `media`.
+fn check_type(reply: &Reply, name: &str, media: &str) -> Result<(), Text> {
+    match reply.media_type() {
+        Some(got) if got == media => Ok(()),
+        Some(got) => Err(Text::new(
             format!("/{name} の Content-Type が {got} です（{media} のはず）"),
             format!("/{name} came as {got} (expected {media})"),
+        )),
+        None => Err(Text::new(
+            format!("/{name} の応答に Content-Type ヘッダーがありません（{media} のはず）"),
+            format!("/{name} came with no Content-Type header (expected {media})"),
+        )),
+    }
+}
+
+/// 200, `Content-Length` against the body, and the body: byte for byte with
+/// `--static-dir`, else its kind (`media` says which). Not the Content-Type:
+/// that is the content-type stage's lesson.
+fn check_body(ctx: &Ctx, reply: &Reply, name: &str, media: &str) -> Result<(), Problem> {
+    match reply.status {
+        200 => {}
+        404 => {
+            return Err(Problem::new(
+                Text::new(
+                    format!(
+                        "/{name} に 404 が返りました（200 のはず）：サーバーはファイルを見つけられませんでした"
+                    ),
+                    format!("/{name} got 404 instead of 200: the server did not find the file"),
+                ),
+                path_causes(),
+            ));
+        }
+        status => {
+            let causes = if status >= 500 {
+                vec![causes::exception()]
+            } else {
+                Vec::new()
+            };
+            return Err(Problem::new(
+                Text::new(
+                    format!("/{name} に {status} が返りました（200 のはず）"),
+                    format!("/{name} got {status} instead of 200"),
+                ),
+                causes,
+            ));
+        }
+    }
+    check_length(reply, name).map_err(|m| {
+        let causes = if media == "image/png" {
+            vec![read_as_text(), length_cause()]
+        } else {
+            vec![length_cause()]
+        };
+        Problem::new(m, causes)
+    })?;
+    let body = &reply.body;
+    let bytes_cause = if media == "image/png" {
+        vec![read_as_text()]
+    } else {
+        Vec::new()
+    };
+    if media != "text/html" && looks_like_html(body) {
+        return Err(Problem::new(
+            Text::new(
+                format!("/{name} に HTML のページが返りました"),
+                format!("/{name} got an HTML page"),
+            ),
+            vec![ignores_path()],
         ));
     }
-    let body = &reply.body;
     match ctx.files.get(name) {
-        Some(expected) if body != expected => {
-            return Err(Text::new(
+        Some(expected) if body != expected => Err(Problem::new(
+            Text::new(
                 format!(
                     "/{name} の本文が --static-dir のファイルと違います（{} バイト、ファイルは {} バイト）",
                     body.len(),
@@ -153,15 +317,12 @@ pub fn check_file(ctx: &Ctx, reply: &Reply, name: &str, media: &str) -> Result<T
                     body.len(),
                     expected.len()
                 ),
-            ));
-        }
-        Some(_) => {}
-        None => check_kind(body, name, media)?,
+            ),
+            bytes_cause,
+        )),
+        Some(_) => Ok(()),
+        None => check_kind(body, name, media).map_err(|m| Problem::new(m, bytes_cause)),
     }
-    Ok(Text::new(
-        format!("{name} {media} {} バイト", body.len()),
-        format!("{name} {media} {} bytes", body.len()),
-    ))
 }
 
 /// `Content-Length` is there and equals the body received.
@@ -185,14 +346,16 @@ pub fn check_length(reply: &Reply, name: &str) -> Result<(), Text> {
     }
 }
 
+fn looks_like_html(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+    text.contains("<html") || text.contains("<!doctype html")
+}
+
 /// Without the files to compare with: HTML looks like HTML, a PNG is a
 /// whole PNG (signature first, IEND chunk last), CSS is text.
 fn check_kind(body: &[u8], name: &str, media: &str) -> Result<(), Text> {
     let ok = match media {
-        "text/html" => {
-            let text = String::from_utf8_lossy(body).to_ascii_lowercase();
-            text.contains("<html") || text.contains("<!doctype html")
-        }
+        "text/html" => looks_like_html(body),
         "image/png" => body.starts_with(b"\x89PNG\r\n\x1a\n") && body.ends_with(b"IEND\xaeB`\x82"),
         _ => std::str::from_utf8(body).is_ok(),
     };
@@ -211,31 +374,134 @@ fn check_kind(body: &[u8], name: &str, media: &str) -> Result<(), Text> {
     ))
 }
 
+/// GETs `path`, as a browser would.
+fn get(ctx: &Ctx, path: &str) -> Result<Reply, client::FetchError> {
+    fetch(
+        ctx.target,
+        &ctx.target.request("GET", path),
+        Expect::default(),
+    )
+}
+
 fn index(ctx: &Ctx) -> Outcome {
     let path = ctx.target.path("index.html");
     let repro = vec![curl(ctx, &path)];
-    let reply = match fetch(
-        ctx.target,
-        &ctx.target.request("GET", &path),
-        Expect::default(),
-    ) {
+    let reply = match get(ctx, &path) {
         Ok(reply) => reply,
-        Err(err) => return Outcome::failed_fetch(&err, None, repro),
+        Err(err) => {
+            let mut outcome = Outcome::failed_fetch(&err, None, repro);
+            // With threads, a socket closed under the worker is likelier
+            // than an exception on the very first request.
+            if ctx.chapter >= crate::Chapter::Threaded
+                && matches!(
+                    err,
+                    client::FetchError::Closed | client::FetchError::Reset(_)
+                )
+            {
+                outcome.hint.insert(0, causes::closed_by_the_loop());
+            }
+            return outcome;
+        }
     };
-    match check_file(ctx, &reply, "index.html", "text/html") {
-        Ok(summary) => {
+    match check_body(ctx, &reply, "index.html", "text/html") {
+        Ok(()) => {
             let took = dur(reply.elapsed);
             let mut measured = Text::new(
-                format!("200、{}（{}）", summary.ja, took.ja),
-                format!("200, {} ({})", summary.en, took.en),
+                format!("200、index.html {} バイト（{}）", reply.body.len(), took.ja),
+                format!("200, index.html {} bytes ({})", reply.body.len(), took.en),
             );
             if let Some(note) = kept_open_note(&reply) {
                 measured = measured.join("", &note);
             }
             Outcome::pass(measured, repro)
         }
-        Err(problem) => Outcome::fail(problem, repro),
+        Err(problem) => {
+            let mut problem = problem;
+            if problem.causes.is_empty() && reply.status == 200 {
+                problem.causes.push(Text::new(
+                    "本文にはファイルの中身をそのまま送ります：open(static_file_path, \"rb\") で読んだ response_body",
+                    "send the file's contents as the body: response_body, read with open(static_file_path, \"rb\")",
+                ));
+            }
+            problem.outcome(repro)
+        }
     }
+}
+
+fn line_endings(ctx: &Ctx) -> Outcome {
+    // The 404 answer is not-found's lesson: a server that stops on a
+    // missing file must fail there, not here.
+    let paths = [ctx.target.path("index.html")];
+    let repro: Vec<Text> = paths
+        .iter()
+        .map(|path| {
+            let line = format!("{CURL} -s --trace - {}", ctx.target.url(path));
+            Text::new(
+                format!(
+                    "{line}   （ヘッダーの各行の終わりは 0d 0a のはず。0a だけなら \\n だけです）"
+                ),
+                format!(
+                    "{line}   (each line of the head should end 0d 0a; 0a alone is a bare \\n)"
+                ),
+            )
+        })
+        .collect();
+    let mut seen = Vec::new();
+    for path in &paths {
+        match get(ctx, path) {
+            Ok(reply) if !reply.bare_lf.is_empty() => seen.push((path.clone(), reply.bare_lf)),
+            Ok(_) => {}
+            Err(err) => {
+                return Outcome::failed_fetch(
+                    &err,
+                    Some(Text::new(path.clone(), path.clone())),
+                    repro,
+                );
+            }
+        }
+    }
+    if seen.is_empty() {
+        return Outcome::pass(
+            Text::new(
+                format!(
+                    "{} の応答のヘッダーは、各行が \\r\\n で終わっています",
+                    paths[0]
+                ),
+                format!(
+                    "the head of the answer to {} ends every line with \\r\\n",
+                    paths[0]
+                ),
+            ),
+            repro,
+        );
+    }
+    let (ja, en): (Vec<String>, Vec<String>) = seen
+        .iter()
+        .map(|(path, lines)| {
+            (
+                format!("{path} の応答で {} 行（最初は {}）", lines.len(), lines[0]),
+                format!(
+                    "{} line{} of the answer to {path} (the first: {})",
+                    lines.len(),
+                    if lines.len() == 1 { "" } else { "s" },
+                    lines[0]
+                ),
+            )
+        })
+        .unzip();
+    Outcome::fail(
+        Text::new(
+            format!(
+                "ヘッダーの行が \\r\\n ではなく \\n だけで終わっています：{}",
+                ja.join("、")
+            ),
+            format!(
+                "lines of the head end with a bare \\n, not \\r\\n: {}",
+                en.join("; ")
+            ),
+        ),
+        repro,
+    )
 }
 
 fn repeat(ctx: &Ctx) -> Outcome {
@@ -247,27 +513,47 @@ fn repeat(ctx: &Ctx) -> Outcome {
             format!("{REPEATS} 回中 {i} 回目のリクエスト"),
             format!("request {i} of {REPEATS}"),
         );
-        let reply = match fetch(
-            ctx.target,
-            &ctx.target.request("GET", &path),
-            Expect::default(),
-        ) {
+        let reply = match get(ctx, &path) {
             Ok(reply) => reply,
-            Err(err @ client::FetchError::Refused(_)) if i > 1 => {
+            // index's request was answered: `i` answers so far.
+            Err(err @ client::FetchError::Refused(_)) => {
                 let mut outcome = Outcome::failed_fetch(&err, Some(context), repro);
-                outcome.measured = outcome.measured.join(
-                    " ",
-                    &Text::new(
-                        "（1 回応答して止まりました）",
-                        "(it answered once and stopped)",
+                outcome.lost = None; // known already: nothing listens any more
+                outcome.measured = Text::new(
+                    format!(
+                        "{i} 回応答したあと（index の 1 回を含む）、{REPEATS} 回中 {i} 回目のリクエストは接続できません：サーバーは応答したあとに終わりました"
+                    ),
+                    format!(
+                        "after {i} answer{} (index's included), request {i} of {REPEATS} could not connect: the server ended after answering",
+                        plural(i)
                     ),
                 );
-                return outcome;
+                return outcome.because(vec![
+                    Text::new(
+                        "accept から送信までが while True: のループに入っていないので、1 回応答すると serve() が終わります。本のループは server_socket.accept() の前から始まります",
+                        "accept to send is not inside a while True: loop, so serve() returns after one answer; the book's loop begins before server_socket.accept()",
+                    ),
+                    causes::console(),
+                ]);
+            }
+            Err(err @ client::FetchError::NoAnswer(_)) => {
+                let outcome = Outcome::failed_fetch(&err, Some(context.clone()), repro);
+                return Outcome {
+                    measured: Text::new(
+                        format!("{i} 回応答したあと（index の 1 回を含む）、{REPEATS} 回中 {i} 回目のリクエストは接続できても{}待って応答がありません", dur(ANSWER_WAIT).ja),
+                        format!("after {i} answer{} (index's included), request {i} of {REPEATS} was connected but got no answer in {}", plural(i), dur(ANSWER_WAIT).en),
+                    ),
+                    ..outcome
+                }
+                .because(vec![Text::new(
+                    "ループが次の server_socket.accept() に戻っていません。while True: の中に accept があるか（本は accept の前からループします）、ループの中で前のクライアントのソケットを読み続けていないか確かめます",
+                    "the loop does not reach server_socket.accept() again: check that accept is inside the while True: (the book's loop begins before it), and that the loop is not still reading the previous client's socket",
+                )]);
             }
             Err(err) => return Outcome::failed_fetch(&err, Some(context), repro),
         };
-        if let Err(problem) = check_file(ctx, &reply, "index.html", "text/html") {
-            return Outcome::fail(context.then(&problem), repro);
+        if let Err(problem) = check_body(ctx, &reply, "index.html", "text/html") {
+            return Outcome::fail(context.then(&problem.measured), repro).because(problem.causes);
         }
         slowest = slowest.max(reply.elapsed);
     }
@@ -286,18 +572,76 @@ fn repeat(ctx: &Ctx) -> Outcome {
     )
 }
 
-fn content_types(ctx: &Ctx) -> Outcome {
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// How long a fetch waits for an answer.
+const ANSWER_WAIT: Duration = client::ANSWER_TIMEOUT;
+
+fn files(ctx: &Ctx) -> Outcome {
     let mut repro = Vec::new();
     let mut seen = Vec::new();
-    for (name, media) in FILES {
+    for (name, media) in &FILES[1..] {
         let path = ctx.target.path(name);
         repro.push(curl(ctx, &path));
-        let reply = match fetch(
-            ctx.target,
-            &ctx.target.request("GET", &path),
-            Expect::default(),
-        ) {
+        let reply = match get(ctx, &path) {
             Ok(reply) => reply,
+            Err(err) => {
+                let context = Text::new(format!("/{name}"), format!("/{name}"));
+                let mut outcome = Outcome::failed_fetch(&err, Some(context), repro);
+                if *name == "logo.png" && err.is_lost() {
+                    // The text files were answered, the binary one not.
+                    outcome.measured = outcome.measured.join(
+                        "",
+                        &Text::new(
+                            "（index.html と index.css には応答しました）",
+                            " (index.html and index.css were answered)",
+                        ),
+                    );
+                    outcome.hint.insert(0, read_as_text());
+                }
+                return outcome;
+            }
+        };
+        if *name == "logo.png" && reply.status >= 500 {
+            return Outcome::fail(
+                Text::new(
+                    format!(
+                        "/logo.png に {} が返りました（index.html と index.css には 200）",
+                        reply.status
+                    ),
+                    format!(
+                        "/logo.png got {} (index.html and index.css got 200)",
+                        reply.status
+                    ),
+                ),
+                repro,
+            )
+            .because(vec![read_as_text(), causes::exception()]);
+        }
+        match check_body(ctx, &reply, name, media) {
+            Ok(()) => seen.push(format!("{name} {}", reply.body.len())),
+            Err(problem) => return problem.outcome(repro),
+        }
+    }
+    Outcome::pass(
+        Text::new(
+            format!("{} バイト、ファイルのとおり", seen.join(" バイト、")),
+            format!("{} bytes, as the files are", seen.join(" bytes, ")),
+        ),
+        repro,
+    )
+}
+
+fn content_types(ctx: &Ctx) -> Outcome {
+    let mut repro = Vec::new();
+    let mut got = Vec::new();
+    for (name, _) in FILES {
+        let path = ctx.target.path(name);
+        repro.push(curl(ctx, &path));
+        match get(ctx, &path) {
+            Ok(reply) => got.push(reply),
             Err(err) => {
                 return Outcome::failed_fetch(
                     &err,
@@ -305,54 +649,97 @@ fn content_types(ctx: &Ctx) -> Outcome {
                     repro,
                 );
             }
-        };
-        match check_file(ctx, &reply, name, media) {
-            Ok(_) => seen.push(format!("{name} {media}")),
-            Err(problem) => return Outcome::fail(problem, repro),
         }
     }
-    Outcome::pass(Text::new(seen.join("、"), seen.join(", ")), repro)
+    let mut wrong = Vec::new();
+    for ((name, media), reply) in FILES.iter().zip(&got) {
+        if let Err(problem) = check_type(reply, name, media) {
+            wrong.push((*name, *media, reply.media_type(), problem));
+        }
+    }
+    if wrong.is_empty() {
+        let seen: Vec<String> = FILES.iter().map(|(n, m)| format!("{n} {m}")).collect();
+        return Outcome::pass(Text::new(seen.join("、"), seen.join(", ")), repro);
+    }
+    let types: Vec<Option<String>> = got.iter().map(Reply::media_type).collect();
+    let mut causes = Vec::new();
+    if types.iter().all(Option::is_none) {
+        causes.push(Text::new(
+            "Content-Type ヘッダーがありません。拡張子から決めた content_type をヘッダーに加えます：本の response_header += f\"Content-Type: {content_type}\\r\\n\"（第12章）",
+            "there is no Content-Type header: add the content_type picked from the extension to the head, the book's response_header += f\"Content-Type: {content_type}\\r\\n\" (chapter 12)",
+        ));
+    } else if types.windows(2).all(|w| w[0] == w[1]) {
+        causes.push(Text::new(
+            "どのファイルにも同じ Content-Type です。決め打ちではなく拡張子から選びます：本の ext = path.rsplit(\".\", maxsplit=1)[-1] と content_type = self.MIME_TYPES.get(ext, \"application/octet-stream\")",
+            "every file comes with the same Content-Type: pick it from the extension instead of writing one, the book's ext = path.rsplit(\".\", maxsplit=1)[-1] and content_type = self.MIME_TYPES.get(ext, \"application/octet-stream\")",
+        ));
+    } else {
+        for (name, media, got, _) in &wrong {
+            let ext = name.rsplit('.').next().unwrap_or("");
+            causes.push(match got.as_deref() {
+                Some("application/octet-stream") => Text::new(
+                    format!("{ext} が MIME_TYPES に見つかっていません（見つからないと application/octet-stream）。キーはドットなしの拡張子 \"{ext}\" で、ext はパスの最後の「.」より後ろです（本の path.rsplit(\".\", maxsplit=1)[-1]）"),
+                    format!("{ext} was not found in MIME_TYPES (a miss gives application/octet-stream): its keys are extensions without the dot, \"{ext}\", and ext is what follows the path's last \".\" (the book's path.rsplit(\".\", maxsplit=1)[-1])"),
+                ),
+                _ => Text::new(
+                    format!("MIME_TYPES の \"{ext}\" を \"{media}\" にします"),
+                    format!("make MIME_TYPES map \"{ext}\" to \"{media}\""),
+                ),
+            });
+        }
+    }
+    let (ja, en): (Vec<String>, Vec<String>) =
+        wrong.into_iter().map(|(_, _, _, p)| (p.ja, p.en)).unzip();
+    Outcome::fail(Text::new(ja.join("。"), en.join("; ")), repro).because(causes)
 }
 
 fn not_found(ctx: &Ctx) -> Outcome {
     let missing = ctx.target.path(MISSING);
     let index = ctx.target.path("index.html");
     let repro = vec![curl(ctx, &missing), curl(ctx, &index)];
-    let reply = match fetch(
-        ctx.target,
-        &ctx.target.request("GET", &missing),
-        Expect::default(),
-    ) {
+    let reply = match get(ctx, &missing) {
         Ok(reply) => reply,
         Err(err) => {
-            return Outcome::failed_fetch(
+            let mut outcome = Outcome::failed_fetch(
                 &err,
                 Some(Text::new(missing.clone(), missing.clone())),
                 repro,
             );
+            if err.is_lost() {
+                outcome.hint = vec![missing_file_advice(), causes::exception()];
+            }
+            return outcome;
         }
     };
     if reply.status != 404 {
+        let causes = match reply.status {
+            200 if looks_like_html(&reply.body) => vec![
+                Text::new(
+                    "ないファイルにも 200 を返しています。open が OSError を投げたら、except OSError: で response_line = \"HTTP/1.1 404 Not Found\\r\\n\" にします",
+                    "a file that does not exist gets 200: when open raises OSError, set response_line = \"HTTP/1.1 404 Not Found\\r\\n\" in except OSError:",
+                ),
+                ignores_path(),
+            ],
+            500.. => vec![missing_file_advice(), causes::exception()],
+            _ => Vec::new(),
+        };
         return Outcome::fail(
             Text::new(
                 format!("{missing} に {} が返りました（404 のはず）", reply.status),
                 format!("{missing} got {} instead of 404", reply.status),
             ),
             repro,
-        );
+        )
+        .because(causes);
     }
     if let Err(problem) = check_length(&reply, MISSING) {
-        return Outcome::fail(problem, repro);
+        return Outcome::fail(problem, repro).because(vec![length_cause()]);
     }
     let context = Text::new(
         format!("404 のあとの {index}"),
         format!("{index} after the 404"),
     );
-    match fetch(
-        ctx.target,
-        &ctx.target.request("GET", &index),
-        Expect::default(),
-    ) {
+    match get(ctx, &index) {
         Ok(reply) if reply.status == 200 => Outcome::pass(
             Text::new(
                 format!("{missing} に 404、そのあと {index} に 200"),
@@ -371,10 +758,30 @@ fn not_found(ctx: &Ctx) -> Outcome {
     }
 }
 
+/// The command that sends bytes that are not HTTP, as printed: `curl -k
+/// https://…` to the plain-HTTP port sends the start of a TLS handshake,
+/// the same kind of bytes as [`NOT_HTTP`], and types the same in bash, zsh
+/// and PowerShell.
+pub fn not_http_command(ctx: &Ctx) -> Text {
+    let line = format!("{CURL} -k --max-time 5 https://{}/", ctx.target.authority());
+    Text::new(
+        format!(
+            "{line}   （HTTP の代わりに TLS のハンドシェイクの始まりを送ります。curl はエラーになりますが、サーバーが受け取るのは HTTP でないバイト列です）"
+        ),
+        format!(
+            "{line}   (sends the start of a TLS handshake instead of HTTP; curl reports an error, the server gets bytes that are not HTTP)"
+        ),
+    )
+}
+
 fn garbage(ctx: &Ctx) -> Outcome {
     let index = ctx.target.path("index.html");
     let bytes = escape(NOT_HTTP);
-    let repro = vec![Repro::Bytes(bytes), curl(ctx, &index).into()];
+    let repro = vec![
+        not_http_command(ctx).into(),
+        curl(ctx, &index).into(),
+        Repro::Bytes(bytes),
+    ];
     // Whatever the answer to garbage is (400, nothing, a closed connection),
     // only the next request matters; wait for it briefly.
     let first = match ctx.target.connect() {
@@ -413,11 +820,7 @@ fn garbage(ctx: &Ctx) -> Outcome {
         format!("{}。そのあとの {index}", answered.ja),
         format!("{}; then {index}", answered.en),
     );
-    match fetch(
-        ctx.target,
-        &ctx.target.request("GET", &index),
-        Expect::default(),
-    ) {
+    match get(ctx, &index) {
         Ok(reply) if reply.status == 200 => Outcome::pass(
             Text::new(
                 format!("{}。そのあと {index} に 200", answered.ja),
@@ -432,6 +835,16 @@ fn garbage(ctx: &Ctx) -> Outcome {
             )),
             repro,
         ),
-        Err(err) => Outcome::failed_fetch(&err, Some(context), repro),
+        Err(err) => {
+            let mut outcome = Outcome::failed_fetch(&err, Some(context), repro);
+            outcome.hint = vec![garbage_advice()];
+            if matches!(err, client::FetchError::NoAnswer(_)) {
+                outcome.hint.push(Text::new(
+                    "サーバーが HTTP でないバイト列の続き（空行）を待ち続けているかもしれません。読み取りにタイムアウトを付けます（client_socket.settimeout）",
+                    "the server may still wait for the rest (an empty line) of the bytes that are not HTTP: give the read a timeout (client_socket.settimeout)",
+                ));
+            }
+            outcome
+        }
     }
 }

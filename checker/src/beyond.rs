@@ -31,6 +31,7 @@ fn stage(id: &'static str, title: Text, advice: Text, run: fn(&Ctx) -> Outcome) 
         title,
         source: BEYOND,
         advice,
+        needs: &["index"],
         run,
     }
 }

@@ -250,6 +250,9 @@ pub struct Reply {
     /// The server left the connection open after a complete answer,
     /// although the request said `Connection: close`.
     pub kept_open: bool,
+    /// The lines of the head (status line included) that end with a bare
+    /// `\n` instead of `\r\n`, escaped; curl and browsers accept them.
+    pub bare_lf: Vec<String>,
 }
 
 impl Reply {
@@ -312,10 +315,12 @@ pub enum FetchError {
     /// The status line is HTTP, but the head is not well formed, or is
     /// longer than any answer here should have.
     BadHead {
-        /// What is wrong, in both languages.
+        /// What is wrong, in plain words and both languages: the line that
+        /// broke the head, and what it lacks.
         why: Text,
-        /// The head's first bytes, escaped.
-        start: String,
+        /// The line was the body's first, read as a header: the empty line
+        /// between the head and the body is missing.
+        no_empty_line: bool,
     },
     /// The server closed without sending a byte.
     Closed,
@@ -338,6 +343,19 @@ impl FetchError {
         matches!(
             self,
             FetchError::Refused(_) | FetchError::NoAnswer(_) | FetchError::Stalled { .. }
+        )
+    }
+
+    /// True when the connection was closed, reset or refused without an
+    /// answer: the server may have stopped (crashed) on this request.
+    pub fn is_lost(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Refused(_)
+                | FetchError::Closed
+                | FetchError::ClosedMidHead(_)
+                | FetchError::Reset(_)
+                | FetchError::Io(_)
         )
     }
 
@@ -389,15 +407,9 @@ impl FetchError {
                     secs(*waited)
                 ),
             ),
-            FetchError::BadHead { why, start } => Text::new(
-                format!(
-                    "応答のヘッダーが正しくありません（{}）：先頭は {start}",
-                    why.ja
-                ),
-                format!(
-                    "the answer's head is not valid HTTP ({}): it starts with {start}",
-                    why.en
-                ),
+            FetchError::BadHead { why, .. } => Text::new(
+                format!("応答のヘッダーが HTTP の形になっていません：{}", why.ja),
+                format!("the answer's head is not valid HTTP: {}", why.en),
             ),
             FetchError::Closed => Text::new(
                 "何も送らずに接続を閉じました",
@@ -418,7 +430,7 @@ impl FetchError {
             FetchError::Unended(n) => Text::new(
                 format!(
                     "応答が終わりません：{} を超えたので読むのをやめました",
-                    size(*n)
+                    size_ja(*n)
                 ),
                 format!(
                     "the answer does not end: stopped reading after more than {}",
@@ -488,6 +500,15 @@ pub fn size(n: usize) -> String {
         format!("{} MiB", n / (1024 * 1024))
     } else {
         format!("{n} bytes")
+    }
+}
+
+/// A byte count as the Japanese report shows it: `235 バイト`, `32 MiB`.
+pub fn size_ja(n: usize) -> String {
+    if n >= 1024 * 1024 && n % (1024 * 1024) == 0 {
+        format!("{} MiB", n / (1024 * 1024))
+    } else {
+        format!("{n} バイト")
     }
 }
 
@@ -590,10 +611,16 @@ pub fn read_answer(
                 } else if buf.len() > HEAD_CAP {
                     return Err(FetchError::BadHead {
                         why: Text::new(
-                            format!("{} を超えても終わりません", size(HEAD_CAP)),
-                            format!("no end after more than {}", size(HEAD_CAP)),
+                            format!(
+                                "{} を超えてもヘッダーの終わり（空行）が来ません",
+                                size_ja(HEAD_CAP)
+                            ),
+                            format!(
+                                "no end of the head (an empty line) after more than {}",
+                                size(HEAD_CAP)
+                            ),
                         ),
-                        start: escape(&buf[..buf.len().min(40)]),
+                        no_empty_line: false,
                     });
                 }
             }
@@ -679,21 +706,132 @@ fn parse_head(buf: &[u8]) -> Result<Option<(usize, Reply)>, FetchError> {
                     body: Vec::new(),
                     elapsed: Duration::ZERO,
                     kept_open: false,
+                    bare_lf: bare_lf_lines(&buf[..len]),
                 },
             )))
         }
-        Err(err) if buf.starts_with(b"HTTP/") => Err(FetchError::BadHead {
-            why: match err {
-                httparse::Error::TooManyHeaders => Text::new(
-                    format!("ヘッダー行が {MAX_HEADERS} 行を超えています"),
-                    format!("more than {MAX_HEADERS} header lines"),
-                ),
-                other => Text::new(other.to_string(), other.to_string()),
-            },
-            start: escape(&buf[..buf.len().min(40)]),
+        Err(httparse::Error::TooManyHeaders) => Err(FetchError::BadHead {
+            why: Text::new(
+                format!("ヘッダー行が {MAX_HEADERS} 行を超えています"),
+                format!("more than {MAX_HEADERS} header lines"),
+            ),
+            no_empty_line: false,
         }),
+        Err(_) if buf.starts_with(b"HTTP/") => {
+            let (why, no_empty_line) = broken_line(buf);
+            Err(FetchError::BadHead { why, no_empty_line })
+        }
         Err(_) => Err(FetchError::NotHttp(escape(&buf[..buf.len().min(40)]))),
     }
+}
+
+/// The lines of `head` that end with `\n` alone, escaped with their ending.
+fn bare_lf_lines(head: &[u8]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for (i, &b) in head.iter().enumerate() {
+        if b == b'\n' {
+            if i == 0 || head[i - 1] != b'\r' {
+                lines.push(escape(&head[start..=i]));
+            }
+            start = i + 1;
+        }
+    }
+    lines
+}
+
+/// The line that broke a head the parser refused, and what is wrong with
+/// it, in words a reader knows (never the parser's own message); true when
+/// the line is the body's first, read as a header line.
+fn broken_line(buf: &[u8]) -> (Text, bool) {
+    let mut lines = buf
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let status = lines.next().unwrap_or_default();
+    let status_ok = {
+        let text = String::from_utf8_lossy(status);
+        let mut words = text.splitn(3, ' ');
+        let version = words.next().unwrap_or("");
+        let code = words.next().unwrap_or("");
+        matches!(version, "HTTP/1.1" | "HTTP/1.0")
+            && code.len() == 3
+            && code.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !status_ok {
+        let line = escape(&status[..status.len().min(60)]);
+        return (
+            Text::new(
+                format!(
+                    "1 行目（ステータスライン）{line} が「HTTP/1.1 200 OK」の形（バージョン、空白、3 桁の数字、空白、理由）になっていません"
+                ),
+                format!(
+                    "the first line (the status line) {line} is not of the form `HTTP/1.1 200 OK` (version, space, three digits, space, reason)"
+                ),
+            ),
+            false,
+        );
+    }
+    for (n, line) in lines.enumerate() {
+        if line.is_empty() {
+            break;
+        }
+        let shown = escape(&line[..line.len().min(60)]);
+        let number = n + 2;
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            if line.starts_with(b"<") || line.starts_with(b"{") {
+                return (
+                    Text::new(
+                        format!(
+                            "{number} 行目の {shown} がヘッダー行として読まれました。ヘッダーの終わりを示す空行（\\r\\n だけの行）がなく、本文がヘッダーの続きになっています"
+                        ),
+                        format!(
+                            "line {number}, {shown}, was read as a header line: the empty line (\\r\\n alone) that ends the head and comes before the body is missing"
+                        ),
+                    ),
+                    true,
+                );
+            }
+            return (
+                Text::new(
+                    format!(
+                        "{number} 行目のヘッダー行 {shown} に「:」がありません。ヘッダー行は「名前: 値」の形です"
+                    ),
+                    format!(
+                        "the header line {number}, {shown}, has no `:`: a header line is `Name: value`"
+                    ),
+                ),
+                false,
+            );
+        };
+        let name = &line[..colon];
+        let token = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b);
+        if name.is_empty() || !name.iter().all(token) {
+            return (
+                Text::new(
+                    format!(
+                        "{number} 行目のヘッダー行 {shown} の名前に、空白など名前に使えない文字があります（「:」の前は Content-Type のような名前だけです）"
+                    ),
+                    format!(
+                        "the header line {number}, {shown}, has a space or another character a header name cannot have before its `:` (only a name such as Content-Type goes there)"
+                    ),
+                ),
+                false,
+            );
+        }
+    }
+    (
+        Text::new(
+            format!(
+                "ヘッダーのどこかに、ヘッダー行に使えない文字（制御文字など）があります：先頭は {}",
+                escape(&buf[..buf.len().min(40)])
+            ),
+            format!(
+                "a header line holds a character no header may have (a control character, say): it starts with {}",
+                escape(&buf[..buf.len().min(40)])
+            ),
+        ),
+        false,
+    )
 }
 
 /// Bytes as a quoted string: printable ASCII as is, the rest escaped.

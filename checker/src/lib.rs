@@ -3,13 +3,20 @@
 //! chapters 12 and 13 of the book say it does.
 //!
 //! The checker is a client only: it talks raw TCP to the URL, stage by stage
-//! in the book's order ([`stages`]), and reports one line per stage
-//! ([`Report`]). The measuring functions of the threads and pool stages
+//! in the book's order ([`stages`]), and reports each stage in a few lines
+//! ([`Report`]): ✓ or ✗, what was measured, and for a ✗ the causes that fit
+//! the measurement, where the book teaches it, and how to reproduce it.
+//!
+//! A stage names the stages it builds on ([`Stage::needs`]): when one of
+//! those failed or was not run, the stage is not run, and the report says
+//! which and why. Adding a stage is a [`Stage`] in a module's `stages()`,
+//! with its `needs`. The measuring functions of the threads and pool stages
 //! ([`threads`]) are public: the chapters' own tests call them, so the
 //! checker and the tests measure the same way.
 
 pub mod basics;
 pub mod beyond;
+pub mod causes;
 pub mod cli;
 pub mod client;
 pub mod pool;
@@ -174,6 +181,8 @@ impl RunError {
 
 /// Everything a stage needs.
 pub struct Ctx<'a> {
+    /// The chapter checked: which causes are likelier depends on it.
+    pub chapter: Chapter,
     /// The server.
     pub target: &'a Target,
     /// The files to compare with, if `--static-dir` was given.
@@ -251,6 +260,13 @@ pub struct Outcome {
     pub passed: bool,
     /// What was measured, e.g. "answered after 2.8 s while ...".
     pub measured: Text,
+    /// The causes that fit what was measured, most likely first, each with
+    /// its fix; empty: the stage's own [`Stage::advice`].
+    pub hint: Vec<Text>,
+    /// The failure was a connection closed, reset or refused: the checker
+    /// then looks whether the server still runs at all. The text is what
+    /// the stage was doing (`/logo.png`), if it said.
+    pub lost: Option<Option<Text>>,
     /// How to send the same requests by hand (`curl` lines, raw bytes).
     pub repro: Vec<Repro>,
     /// The server stopped answering: the stages after this one would only
@@ -268,8 +284,10 @@ impl Outcome {
         Outcome {
             passed: true,
             measured,
+            hint: Vec::new(),
             repro: repros(repro),
             unresponsive: false,
+            lost: None,
         }
     }
 
@@ -278,9 +296,17 @@ impl Outcome {
         Outcome {
             passed: false,
             measured,
+            hint: Vec::new(),
             repro: repros(repro),
             unresponsive: false,
+            lost: None,
         }
+    }
+
+    /// The causes that fit, most likely first (see [`Outcome::hint`]).
+    pub fn because(mut self, causes: Vec<Text>) -> Outcome {
+        self.hint = causes;
+        self
     }
 
     /// A failed stage after which the server did not answer any more.
@@ -289,15 +315,17 @@ impl Outcome {
         context: Option<Text>,
         repro: impl IntoIterator<Item = impl Into<Repro>>,
     ) -> Outcome {
-        let measured = match context {
+        let measured = match &context {
             Some(context) => context.then(&err.describe()),
             None => err.describe(),
         };
         Outcome {
             passed: false,
             measured,
+            hint: causes::of_fetch(err),
             repro: repros(repro),
             unresponsive: err.is_unresponsive(),
+            lost: err.is_lost().then_some(context),
         }
     }
 }
@@ -312,8 +340,12 @@ pub struct Stage {
     pub title: Text,
     /// Where the book (and the guide) teach it.
     pub source: Source,
-    /// What to change when it fails.
+    /// What to change when it fails, when the outcome names no cause.
     pub advice: Text,
+    /// The stages whose lesson this one builds on: when one of them failed
+    /// or was not run, this one is not run either (a stage of a chapter not
+    /// checked is ignored). Everything else runs, whatever failed.
+    pub needs: &'static [&'static str],
     /// Runs it.
     pub run: fn(&Ctx) -> Outcome,
 }
@@ -358,42 +390,53 @@ pub fn run_with(
         )));
     }
     let ctx = Ctx {
+        chapter: options.chapter,
         target: &target,
         files: &files,
         max_workers,
     };
     let started = Instant::now();
     let mut report = Report::new(options);
+    // Set once the server is gone or stuck: every later stage would only wait.
     let mut stopped: Option<Text> = None;
     for stage in stages(options.chapter, options.beyond) {
         let began = Instant::now();
-        let result = match &stopped {
-            Some(why) => report::StageResult::skipped(&stage, why.clone()),
+        let unmet = unmet_need(&stage, &report);
+        let result = match stopped.clone().or(unmet) {
+            Some(why) => report::StageResult::skipped(&stage, why),
             None => {
-                let outcome = (stage.run)(&ctx);
+                let mut outcome = (stage.run)(&ctx);
                 if target.chosen().is_none() {
                     return Err(RunError::NothingListening {
                         authority: target.authority().to_owned(),
                         tried: target.addrs().to_vec(),
                     });
                 }
-                let answered_before = report
-                    .stages
-                    .iter()
-                    .any(|s| s.verdict == report::Verdict::Passed);
-                if outcome.unresponsive {
-                    stopped = Some(stopped_answering(stage.id, answered_before));
-                } else if stage.id == FIRST_STAGE && !outcome.passed {
-                    // Every later stage reads answers like this one's: seven
-                    // failures, each with its own hint, would hide the one cause.
+                if let Some(context) = outcome.lost.take()
+                    && !outcome.passed
+                    && !still_listening(&target)
+                {
+                    let gone = causes::stopped(target.authority());
+                    outcome.measured = match context {
+                        Some(context) => context.then(&gone),
+                        None => gone,
+                    };
                     stopped = Some(Text::new(
                         format!(
-                            "実行していません：以降の項目はどれも {FIRST_STAGE} と同じ形の応答を読むので、同じ理由で不合格になります。先に {FIRST_STAGE} を直してください"
+                            "実行していません：サーバーが {} で止まり、接続を受け付けなくなりました",
+                            stage.id
                         ),
                         format!(
-                            "not run: every later check reads answers like {FIRST_STAGE}'s and would fail for the same reason; fix {FIRST_STAGE} first"
+                            "not run: the server stopped at {} and accepts no connection since",
+                            stage.id
                         ),
                     ));
+                } else if outcome.unresponsive {
+                    let answered_before = report
+                        .stages
+                        .iter()
+                        .any(|s| s.verdict == report::Verdict::Passed);
+                    stopped = Some(stopped_answering(stage.id, answered_before));
                 }
                 report::StageResult::from_outcome(&stage, outcome, began.elapsed())
             }
@@ -406,8 +449,37 @@ pub fn run_with(
     Ok(report)
 }
 
-/// The stage every other stage builds on: `GET /index.html`.
-pub const FIRST_STAGE: &str = "index";
+/// Why `stage` cannot run: the first stage it needs that failed or was not run.
+fn unmet_need(stage: &Stage, report: &Report) -> Option<Text> {
+    stage.needs.iter().find_map(|need| {
+        let earlier = report.stage(need)?;
+        match earlier.verdict {
+            report::Verdict::Passed => None,
+            report::Verdict::Failed => Some(Text::new(
+                format!("実行していません：{need} の合格が前提の項目で、{need} が不合格でした"),
+                format!("not run: it builds on {need}, which failed"),
+            )),
+            report::Verdict::Skipped => Some(Text::new(
+                format!("実行していません：{need} の合格が前提の項目で、{need} も実行していません"),
+                format!("not run: it builds on {need}, which was not run either"),
+            )),
+        }
+    })
+}
+
+/// After a connection was lost: does the server still accept and answer a
+/// plain request (briefly)? Only a refused connection says it is gone.
+fn still_listening(target: &Target) -> bool {
+    let request = target.request("GET", &target.path("index.html"));
+    let expect = client::Expect {
+        timeout: Duration::from_secs(2),
+        ..client::Expect::default()
+    };
+    !matches!(
+        client::fetch(target, &request, expect),
+        Err(FetchError::Refused(_))
+    )
+}
 
 /// Why the stages after `id` are not run, when the server stopped answering
 /// there; `answered_before`: some earlier stage passed.

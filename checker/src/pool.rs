@@ -33,6 +33,7 @@ pub fn stages() -> Vec<Stage> {
                 "スレッドプール（ThreadPoolExecutor(max_workers=N)）に submit します。クライアント N 個までは同時に応答できるはずです",
                 "submit each client to a pool (ThreadPoolExecutor(max_workers=N)): up to N clients are served at the same time",
             ),
+            needs: &["index", "silent-client"],
             run: free_worker,
         },
         Stage {
@@ -47,6 +48,7 @@ pub fn stages() -> Vec<Stage> {
                 "スレッドの数に上限を付けます（ThreadPoolExecutor(max_workers=N)）。上限がなければクライアントの数だけスレッドができます",
                 "bound the number of threads (ThreadPoolExecutor(max_workers=N)); without a bound, every client gets a thread",
             ),
+            needs: &["index", "silent-client"],
             run: bound,
         },
     ]
@@ -80,7 +82,7 @@ fn free_worker(ctx: &Ctx) -> Outcome {
         after: AFTER_RELEASE,
     };
     match get_beside_silent_clients(ctx.target, &path, silence, || thread::sleep(SETTLE)) {
-        Ok(held) => judge_beside_silent(&held, n - 1, Some(n), repro),
+        Ok(held) => judge_beside_silent(&held, n - 1, Some(n), ctx.chapter, repro),
         Err(err) => Outcome::failed_fetch(&err, None, repro),
     }
 }

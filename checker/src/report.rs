@@ -1,6 +1,7 @@
-//! The report: one line per stage, ✓ or ✗ with what was measured; for each
-//! ✗ a hint in the reader's language, the book's section, the guide page,
-//! and how to send the same requests by hand.
+//! The report: a few lines per stage, ✓ or ✗ with what was measured; for
+//! each ✗ the causes that fit (the first after `hint:`, the others after
+//! `or:`) in the reader's language, the book's section, the guide page, and
+//! how to reproduce it by hand; for a stage not run, why.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -16,7 +17,8 @@ pub enum Verdict {
     Passed,
     /// ✗
     Failed,
-    /// Not run: an earlier stage found the server not answering.
+    /// Not run: a stage it builds on failed or was not run, or the server
+    /// stopped answering.
     Skipped,
 }
 
@@ -33,8 +35,8 @@ pub struct StageResult {
     pub title: Text,
     /// What was measured (or why it was skipped).
     pub measured: Text,
-    /// What to change, when it failed.
-    pub advice: Text,
+    /// The causes that fit and what to change, most likely first, when it failed.
+    pub hint: Vec<Text>,
     /// Where the book and the guide teach it.
     pub source: Source,
     /// How to send its requests by hand.
@@ -56,7 +58,11 @@ impl StageResult {
             },
             title: stage.title.clone(),
             measured: outcome.measured,
-            advice: stage.advice.clone(),
+            hint: if outcome.hint.is_empty() {
+                vec![stage.advice.clone()]
+            } else {
+                outcome.hint
+            },
             source: stage.source,
             repro: outcome.repro,
             elapsed,
@@ -71,7 +77,7 @@ impl StageResult {
             verdict: Verdict::Skipped,
             title: stage.title.clone(),
             measured: why,
-            advice: stage.advice.clone(),
+            hint: Vec::new(),
             source: stage.source,
             repro: Vec::new(),
             elapsed: Duration::ZERO,
@@ -92,15 +98,18 @@ impl StageResult {
             self.measured.get(lang)
         );
         if self.verdict == Verdict::Failed {
-            let (hint, book, guide) = match lang {
-                Lang::Ja => ("ヒント：", "本：", "ガイド："),
-                Lang::En => ("hint: ", "book: ", "guide: "),
+            let (hint, or, book, guide) = match lang {
+                Lang::Ja => ("ヒント：", "または：", "本：", "ガイド："),
+                Lang::En => ("hint: ", "or: ", "book: ", "guide: "),
             };
             let source = match lang {
                 Lang::Ja => self.source.book_ja,
                 Lang::En => self.source.book_en,
             };
-            let _ = writeln!(out, "      {hint}{}", self.advice.get(lang));
+            for (i, cause) in self.hint.iter().enumerate() {
+                let label = if i == 0 { hint } else { or };
+                let _ = writeln!(out, "      {label}{}", cause.get(lang));
+            }
             let _ = writeln!(out, "      {book}{source}");
             let _ = writeln!(
                 out,

@@ -81,6 +81,12 @@ pub struct Source {
     pub guide: &'static str,
 }
 
+/// Book chapter 10: the head of a proper answer, each line ending `\r\n`.
+pub const CH10_HEAD: Source = Source {
+    book_ja: "第10章「きちんとしたヘッダーを返す「まともなWebサーバー」へ改良する」",
+    book_en: "chapter 10, 「きちんとしたヘッダーを返す「まともなWebサーバー」へ改良する」 (return a proper head)",
+    guide: "chapter12.md",
+};
 /// Book chapter 11: serving the file the request names.
 pub const CH11_FILE: Source = Source {
     book_ja: "第11章「リクエストを解釈し、指定されたHTMLファイルを返せるようにする」",

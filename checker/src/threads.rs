@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::basics::{CURL, curl};
 use crate::client::{Expect, FetchError, Reply, Target, dur, send_and_read};
 use crate::text::CH13_THREADS;
-use crate::{AT_ONCE, Ctx, Group, Outcome, Stage, Text};
+use crate::{AT_ONCE, Chapter, Ctx, Group, Outcome, Stage, Text, causes};
 
 /// How long the silent client stays before the checker closes it: longer
 /// than the chapters' default read timeout (5 s), so that a sequential
@@ -43,6 +43,7 @@ pub fn stages() -> Vec<Stage> {
             ),
             source: CH13_THREADS,
             advice: advice.clone(),
+            needs: &["index"],
             run: silent_client,
         },
         Stage {
@@ -54,6 +55,7 @@ pub fn stages() -> Vec<Stage> {
             ),
             source: CH13_THREADS,
             advice,
+            needs: &["index"],
             run: trickle,
         },
     ]
@@ -276,7 +278,7 @@ fn silent_client(ctx: &Ctx) -> Outcome {
         Ok(held) => held,
         Err(err) => return Outcome::failed_fetch(&err, None, repro),
     };
-    judge_beside_silent(&held, 1, None, repro)
+    judge_beside_silent(&held, 1, None, ctx.chapter, repro)
 }
 
 /// ✓ when the GET was answered with 200 within [`AT_ONCE`] while the
@@ -286,8 +288,16 @@ pub(crate) fn judge_beside_silent(
     held: &HeldUp,
     clients: usize,
     pool: Option<usize>,
+    chapter: Chapter,
     repro: Vec<Text>,
 ) -> Outcome {
+    // One client at a time fits several mistakes, all named; a pool
+    // smaller than N is the stage's own advice.
+    let causes = if pool.is_none() {
+        causes::one_at_a_time(chapter)
+    } else {
+        Vec::new()
+    };
     let why = match pool {
         None => Text::new(
             "このサーバーは一度に一つのクライアントにしか応答しません",
@@ -355,7 +365,8 @@ pub(crate) fn judge_beside_silent(
                 ),
             ),
             repro,
-        ),
+        )
+        .because(causes),
         (Ok(_), Some(released)) => {
             let after = dur(held.waited.saturating_sub(released));
             Outcome::fail(
@@ -378,6 +389,7 @@ pub(crate) fn judge_beside_silent(
                 ),
                 repro,
             )
+            .because(causes)
         }
         (Err(err), _) => {
             let context = Text::new(
@@ -487,5 +499,6 @@ fn trickle(ctx: &Ctx) -> Outcome {
             ),
             repro,
         )
+        .because(causes::one_at_a_time(ctx.chapter))
     }
 }
