@@ -95,7 +95,7 @@ enum Loop {
     AnswersOnceAndEnds,
     /// `accept` before the loop: one client answered, and the loop never
     /// reaches `accept` again (the process lives on).
-    AcceptBeforeTheLoop,
+    AcceptedOnceOutside,
     /// A thread per client, and the loop closes the client's socket right
     /// after starting it.
     ClosesAfterStart,
@@ -190,7 +190,7 @@ fn serve(listener: TcpListener, behaviour: Behaviour, how: Loop) {
                 worker.run();
                 return;
             }
-            Loop::AcceptBeforeTheLoop => {
+            Loop::AcceptedOnceOutside => {
                 worker.run();
                 // Looping on, but never back to accept.
                 loop {
@@ -837,7 +837,7 @@ const MISTAKES: &[Mistake] = &[
     mistake(
         "accept-outside-loop",
         B::Good,
-        Loop::AcceptBeforeTheLoop,
+        Loop::AcceptedOnceOutside,
         CH12,
         "repeat",
         "the loop does not reach server_socket.accept() again",
