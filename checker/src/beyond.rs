@@ -262,7 +262,17 @@ fn malformed(ctx: &Ctx) -> Outcome {
         "GET {path} HTTP/1.1\r\nHost {}\r\nConnection: close\r\n\r\n",
         ctx.target.authority()
     );
-    let repro = vec![Repro::Bytes(escape(raw.as_bytes()))];
+    let telnet = format!("{CURL} telnet://{}", ctx.target.authority());
+    let typed = format!("GET {path} HTTP/1.1 / Host {}", ctx.target.authority());
+    let repro = vec![
+        Repro::Command(Text::new(
+            format!("{telnet}   （{typed} と 1 行ずつ打ち、空行で終える。2 行目は「:」なし）"),
+            format!(
+                "{telnet}   (type {typed}, one line each, then an empty line; no `:` on the second)"
+            ),
+        )),
+        Repro::Bytes(escape(raw.as_bytes())),
+    ];
     let what = Text::new("コロンのないヘッダー行", "a header line without a colon");
     expect_status(ctx, raw.as_bytes(), &[400], what, repro)
 }

@@ -1085,3 +1085,58 @@ mistakes! {
     mistake_pool_of_one: "pool-of-one";
     mistake_closes_after_start: "closes-after-start";
 }
+
+/// The guide's sample reports of a mistake — a fenced block after
+/// `<!-- checker-scenario: NAME ARGS... -->` on `docs/*/check-your-server.md`
+/// — match a real run of the checker with ARGS against that mistake's
+/// server, in the page's language (lines starting with `$ ` left out;
+/// times and ports normalised).
+#[test]
+fn the_guides_mistake_samples_match_a_real_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut checked = 0;
+    for lang in [Lang::Ja, Lang::En] {
+        let page = root
+            .join("docs")
+            .join(lang.code())
+            .join("check-your-server.md");
+        let text = std::fs::read_to_string(&page)
+            .unwrap_or_else(|err| panic!("{}: {err}", page.display()));
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            let Some(marker) = line
+                .trim()
+                .strip_prefix("<!-- checker-scenario:")
+                .and_then(|m| m.strip_suffix("-->"))
+            else {
+                continue;
+            };
+            let mut words = marker.split_whitespace();
+            let m = the_mistake(words.next().expect("a mistake's name"));
+            let args: Vec<&str> = words.collect();
+            lines
+                .by_ref()
+                .find(|l| l.trim_start().starts_with("```"))
+                .expect("a code block after the marker");
+            let block: Vec<&str> = lines
+                .by_ref()
+                .take_while(|l| !l.trim_start().starts_with("```"))
+                .filter(|l| !l.starts_with("$ "))
+                .collect();
+            let addr = start_with(m.behaviour, m.how);
+            let url = format!("http://localhost:{}/", addr.port());
+            let options = checker::cli::parse(args.iter().copied().chain([url.as_str()]))
+                .unwrap_or_else(|err| panic!("checker arguments {args:?}: {err}"));
+            let real = run(&options).expect("the checker runs").render(lang, false);
+            assert_eq!(
+                normalise(&block.join("\n")).trim_end(),
+                normalise(&real).trim_end(),
+                "{}: the sample report of {} differs from a real run:\n{real}",
+                page.display(),
+                m.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "no mistake sample in each language");
+}

@@ -109,6 +109,8 @@ pub fn fails_threads_stages(bin: &str) {
             &en,
             [
                 "this server answers one client at a time",
+                "hint: no thread per client",
+                "or: thread.run() instead of thread.start()",
                 "guide: docs/en/chapter13-threaded.md",
                 "「複数のリクエストを「並列処理」する」",
             ],
@@ -118,7 +120,9 @@ pub fn fails_threads_stages(bin: &str) {
             [
                 "このサーバーは一度に一つのクライアントにしか応答しません",
                 "ガイド：docs/ja/chapter13-threaded.md",
-                "ヒント：accept したクライアントの処理を新しいスレッドに任せ",
+                "ヒント：クライアントごとのスレッドがない",
+                "または：thread.start() ではなく thread.run()",
+                "本：第13章「現状の問題点」",
             ],
         ),
     ] {
