@@ -362,8 +362,10 @@ impl FetchError {
     /// What happened, in both languages.
     pub fn describe(&self) -> Text {
         match self {
+            // The system's reason is English on most systems: the Japanese
+            // report leaves it out.
             FetchError::Refused(why) => Text::new(
-                format!("接続できません（{why}）：サーバーはもう待ち受けていません"),
+                "接続できません：サーバーはもう待ち受けていません",
                 format!("cannot connect ({why}): the server is not listening any more"),
             ),
             FetchError::OwnLimit(why) => own_limit(why, OPEN_FILES.get().copied()),
