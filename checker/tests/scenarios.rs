@@ -1022,7 +1022,7 @@ fn run_mistake(m: &Mistake) -> (Report, Duration) {
     assert!(took < Duration::from_secs(30), "{}: took {took:?}", m.name);
     let first = |lang: Lang| stage.hint[0].get(lang).to_owned();
     eprintln!(
-        "ROW| `{}` | `{}` | {} | {} | {:.2} s |",
+        "ROW| `{}` | `{}` | {} | {} | {:.3} s |",
         m.name,
         m.stage,
         first(Lang::En),
