@@ -910,6 +910,37 @@ mod tests {
     }
 
     #[test]
+    fn a_broken_head_is_shown_as_its_line_in_plain_words() {
+        let (why, no_empty) = broken_line(b"HTTP/1.1 OK\r\nContent-Length: 0\r\n\r\n");
+        assert!(!no_empty);
+        assert!(
+            why.en
+                .starts_with("the first line (the status line) \"HTTP/1.1 OK\""),
+            "{}",
+            why.en
+        );
+        let (why, _) = broken_line(b"HTTP/1.1 200 OK\r\nContent Type: text/html\r\n\r\n");
+        assert!(
+            why.en.contains("\"Content Type: text/html\", has a space"),
+            "{}",
+            why.en
+        );
+        assert!(why.ja.contains("名前に使えない文字"), "{}", why.ja);
+        let (why, no_empty) = broken_line(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n<p>\n");
+        assert!(no_empty);
+        assert!(
+            why.en
+                .starts_with("line 3, \"<p>\", was read as a header line"),
+            "{}",
+            why.en
+        );
+        assert_eq!(
+            bare_lf_lines(b"HTTP/1.1 200 OK\nContent-Length: 0\r\n\n"),
+            [r#""HTTP/1.1 200 OK\n""#, r#""\n""#]
+        );
+    }
+
+    #[test]
     fn escape_shows_control_bytes() {
         assert_eq!(escape(b"GET \x16\r\n\"x\""), r#""GET \x16\r\n\"x\"""#);
     }
