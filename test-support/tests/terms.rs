@@ -50,7 +50,12 @@ fn find(text: &str, pattern: &str) -> Vec<usize> {
     };
     for start in starts {
         let rest = &text[start + before.len()..];
-        let trimmed = rest.trim_start_matches(' ');
+        // With nothing before `#`, the match starts at the number itself.
+        let trimmed = if before.is_empty() {
+            rest
+        } else {
+            rest.trim_start_matches(' ')
+        };
         let number_len = trimmed
             .find(|c: char| !(c.is_ascii_digit() || c == ',' || c == 'N'))
             .unwrap_or(trimmed.len());
