@@ -464,7 +464,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         self.syntax("let", local.let_token.span);
         let mut pat: &syn::Pat = &local.pat;
         if let syn::Pat::Type(typed) = pat {
-            self.syntax("let name: Type", typed.colon_token.span);
+            self.syntax(": Type", typed.colon_token.span);
             pat = &typed.pat;
         }
         if let syn::Pat::Ident(ident) = pat {
@@ -647,14 +647,6 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         visit::visit_angle_bracketed_generic_arguments(self, args);
     }
 
-    fn visit_parenthesized_generic_arguments(
-        &mut self,
-        args: &'ast syn::ParenthesizedGenericArguments,
-    ) {
-        self.syntax("Fn()", args.span());
-        visit::visit_parenthesized_generic_arguments(self, args);
-    }
-
     fn visit_lifetime(&mut self, lifetime: &'ast syn::Lifetime) {
         let form = if lifetime.ident == "static" {
             "'static"
@@ -668,6 +660,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
         if segments.len() > 1 || path.leading_colon.is_some() {
             self.syntax("::", path.span());
+        }
+        // `FnOnce()`: a closure trait, written with its arguments in `( )`.
+        for segment in &path.segments {
+            if let syn::PathArguments::Parenthesized(args) = &segment.arguments {
+                self.syntax(&format!("{}()", segment.ident), args.span());
+            }
         }
         let first = segments.first().cloned().unwrap_or_default();
         if first == "self" {
