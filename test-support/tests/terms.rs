@@ -117,21 +117,42 @@ fn prose_lines(markdown: &str) -> Vec<String> {
         .collect()
 }
 
-/// Each variant found on a page, as `page:line: … (use …)`.
+/// Each variant found on a page, as `page:line: … (use …)`. Prose lines are
+/// joined first (a Japanese sentence wraps anywhere, even inside a word).
 fn variants_in(page: &str, markdown: &str) -> Vec<String> {
-    let mut wrong = Vec::new();
+    let mut text = String::new();
+    // (byte offset in `text` where a line starts, its line number)
+    let mut starts = Vec::new();
     for (i, line) in prose_lines(markdown).iter().enumerate() {
-        for (variant, instead) in VARIANTS {
-            for at in find(line, variant) {
-                let shown: String = line[at..].chars().take(24).collect();
-                wrong.push(format!(
-                    "{page}:{}: `{variant}` in \"{shown}…\": use {instead}",
-                    i + 1
-                ));
-            }
+        starts.push((text.len(), i + 1));
+        // A blank line ends a paragraph: nothing matches across it.
+        if line.trim().is_empty() {
+            text.push('\n');
+        }
+        text.push_str(line.trim());
+    }
+    let line_of = |at: usize| {
+        starts
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= at)
+            .map_or(1, |(_, line)| *line)
+    };
+    let mut wrong = Vec::new();
+    for (variant, instead) in VARIANTS {
+        for at in find(&text, variant) {
+            let shown: String = text[at..].chars().take(24).collect();
+            wrong.push((
+                line_of(at),
+                format!("`{variant}` in \"{shown}…\": use {instead}"),
+            ));
         }
     }
+    wrong.sort();
     wrong
+        .into_iter()
+        .map(|(line, what)| format!("{page}:{line}: {what}"))
+        .collect()
 }
 
 #[test]
@@ -188,15 +209,19 @@ fn variants_are_found_in_prose_only_and_numbers_match_whole() {
     let page = "クライアント 10,000 本と 2 つのクライアント。\n<!-- terms table -->\n| 接続 N 本 | 数え方 | 接続 N 個 |\n`読み取りタイムアウト`\n```\nディレクトリ\n```\n接続 1 本、クライアント 3 個。\n";
     let wrong = variants_in("p.md", page);
     assert_eq!(wrong.len(), 2, "{wrong:#?}");
-    assert!(
-        wrong[0].starts_with("p.md:1: `クライアント#本`"),
-        "{}",
-        wrong[0]
+    for variant in ["`クライアント#本`", "`#つのクライアント`"] {
+        let wanted = format!("p.md:1: {variant}");
+        assert!(wrong.iter().any(|w| w.starts_with(&wanted)), "{wrong:#?}");
+    }
+    let wrapped = variants_in(
+        "w.md",
+        "受け付ける 2 つの\n  クライアント\n\n2 つ\n\nのクライアント",
     );
+    assert_eq!(wrapped.len(), 1, "{wrapped:#?}");
     assert!(
-        wrong[1].starts_with("p.md:1: `#つのクライアント`"),
+        wrapped[0].starts_with("w.md:1: `#つのクライアント`"),
         "{}",
-        wrong[1]
+        wrapped[0]
     );
     assert_eq!(find("第12つの接続", "#つの接続").len(), 1);
     assert_eq!(find("そのつの接続", "#つの接続").len(), 0);
