@@ -9,8 +9,8 @@
 //! - **syntax**, named by a fixed form: `let mut`, `?`, `match`, `||`,
 //!   `impl Trait`, `#[cfg(unix)]`, `{name}` in a format string, … (see
 //!   [`Collector::syntax`] calls). A node the collector has no name for is
-//!   reported under a name like `expr:Verbatim`, so a new kind of code fails
-//!   here until someone names it and a page introduces it.
+//!   reported under its kind and text, like `expr:[0; 4]`, so a new kind of
+//!   code fails here until someone names it and a page introduces it.
 //! - **names** the code takes from outside itself: every name a `use` brings in
 //!   and each crate it names (`std`, `common`, `socket2`), every segment of a
 //!   path that starts from one (`Socket::new`, `common::show_url`), every
