@@ -840,7 +840,7 @@ fn garbage(ctx: &Ctx) -> Outcome {
             outcome.hint = vec![garbage_advice()];
             if matches!(err, client::FetchError::NoAnswer(_)) {
                 outcome.hint.push(Text::new(
-                    "サーバーが HTTP でないバイト列の続き（空行）を待ち続けているかもしれません。読み取りにタイムアウトを付けます（client_socket.settimeout）",
+                    "サーバーが HTTP でないバイト列の続き（空行）を待ち続けているかもしれません。読み込みにタイムアウトを付けます（client_socket.settimeout）",
                     "the server may still wait for the rest (an empty line) of the bytes that are not HTTP: give the read a timeout (client_socket.settimeout)",
                 ));
             }
