@@ -10,9 +10,10 @@
 use std::net::{IpAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+use crate::basics::curl;
 use crate::client::{Expect, FetchError, Reply, Target, dur, send_and_read};
 use crate::text::Source;
-use crate::threads::{SETTLE, silent_repro};
+use crate::threads::SETTLE;
 use crate::{AT_ONCE, Ctx, Group, Outcome, Stage, Text};
 
 /// How many silent clients the stage holds: far more than a pool's workers,
@@ -123,22 +124,16 @@ fn many_silent(ctx: &Ctx) -> Outcome {
         }
         _ => MANY,
     };
-    let repro = silent_repro(
-        ctx,
-        &path,
-        Text::new(
-            format!(
-                "何も送らないクライアント。{clients} 個を開いたままにする（手で開くには多すぎるので、cargo run --release -p lesson-demo --bin scaling -- silent で試せます）"
-            ),
-            format!(
-                "a client that sends nothing: hold {clients} of them open (too many to open by hand: cargo run --release -p lesson-demo --bin scaling -- silent does it)"
+    let repro = vec![
+        hold_silent(ctx.target.authority(), clients),
+        curl(ctx, &path).join(
+            "   ",
+            &Text::new(
+                "（もう一つ別のターミナルで。すぐ応答が来るはず）",
+                "(in another terminal: it should be answered at once)",
             ),
         ),
-        Text::new(
-            "もう一つ別のターミナルで。すぐ応答が来るはず",
-            "in one more terminal: it should be answered at once",
-        ),
-    );
+    ];
     let seen = crowd(ctx.target, &path, clients, FRESH_WAIT);
     judge(&seen, own, repro)
 }
@@ -270,6 +265,25 @@ pub fn judge(seen: &Crowd, own_limit: Option<u64>, repro: Vec<Text>) -> Outcome 
             outcome
         }
     }
+}
+
+/// A line that holds `clients` silent clients open for a minute, in the
+/// Python the reader has (too many to open one terminal each).
+fn hold_silent(authority: &str, clients: usize) -> Text {
+    let (host, port) = authority.rsplit_once(':').unwrap_or((authority, "80"));
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let python = if cfg!(windows) { "python" } else { "python3" };
+    let line = format!(
+        "{python} -c \"import socket, time; held = [socket.create_connection(('{host}', {port})) for _ in range({clients})]; time.sleep(60)\""
+    );
+    Text::new(
+        format!(
+            "{line}   （何も送らないクライアント {clients} 個を 60 秒つないだままにする。macOS では先に ulimit -n 4096）"
+        ),
+        format!(
+            "{line}   ({clients} clients that send nothing, held for 60 s; on macOS run ulimit -n 4096 first)"
+        ),
+    )
 }
 
 /// The process listening on `ip:port`, found through its socket's inode
@@ -431,6 +445,13 @@ mod tests {
              1: 0100007F:1F90 0100007F:C000 01 00000000:00000000 00:00000000 00000000     0        0 4343 1\n";
         assert_eq!(listening_inode(text, 8080), Some(4242));
         assert_eq!(listening_inode(text, 8081), None);
+        let line = hold_silent("[::1]:8080", 1000);
+        assert!(
+            line.en
+                .contains("socket.create_connection(('::1', 8080)) for _ in range(1000)"),
+            "{}",
+            line.en
+        );
         let remote: IpAddr = "192.0.2.1".parse().expect("address");
         assert_eq!(server_pid(remote, 8080), None, "not a process here");
     }
