@@ -473,7 +473,7 @@ pub fn silent_tables(points: &[SilentPoint], cap: Duration) -> String {
     let mut out = format!(
         "Medians of {rounds} round(s), by silent clients (K).\n\nThreads:\n\n{}\nResident memory (VmRSS, MiB):\n\n{}\n\
          Resident memory per silent client (KiB: the growth since K = 0 divided by the clients held):\n\n{}\n\
-         One fresh GET /index.html (ms; \"waits\": no answer within {:.0} s):\n\n{}\n\
+         One fresh GET /index.html (ms from its request to the end of the answer, median of 7; \"waits\": no answer within {:.0} s):\n\n{}\n\
          Silent clients held open / waiting in the listen queue (not accepted):\n\n{}",
         wide_table(points, &columns, |p| opt(p.threads, |t| format!("{t:.0}"))),
         wide_table(points, &columns, |p| {
@@ -545,7 +545,8 @@ pub fn costs(points: &[SilentPoint]) -> Vec<Cost> {
             };
             let dk = (to.k - from.k).max(1) as f64;
             let per = |a: Option<Spread>, b: Option<Spread>| Some((a?.median - b?.median) / dk);
-            let threads = per(to.threads, from.threads)?;
+            // Threads that left (idle helpers) are not a saving per client.
+            let threads = per(to.threads, from.threads)?.max(0.0);
             let stacks = per(to.kernel_stack_growth_kib, from.kernel_stack_growth_kib);
             let last = of.iter().max_by_key(|p| p.k)?;
             let own_stacks = threads >= 0.5;
