@@ -1,10 +1,9 @@
-//! Beyond the book: 「リクエストを並列処理する」 the way nginx does it
-//! (Python: `asyncio.start_server`, FastAPI on uvicorn).
+//! Book chapter 13, 「リクエストを並列処理する」
+//! (Python: `codes/chapter13-2/webserver.py` and `workerthread.py`),
+//! section 「複数のリクエストを「並列処理」する」.
 //!
-//! The lesson: each client gets a task of its own (`worker.rs`, an `async fn`
-//! where the book has `WorkerThread`), and a few runtime threads run them all:
-//! a task that would wait for a client `.await`s instead, and its thread runs
-//! another task meanwhile. A silent client costs a small task, not a thread.
+//! The lesson, beyond the book: each client gets a task of its own (`worker.rs`,
+//! the book's `WorkerThread` as an `async fn`), so a silent client costs no thread.
 
 mod worker;
 
@@ -22,8 +21,7 @@ fn main() {
     let config = Config::from_args(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_DESCRIPTION"));
     let config = Arc::new(config);
     common::init_logging(config.log_level);
-    // The runtime (`#[tokio::main]` with names for the log): one thread per
-    // core runs every task; `block_on` runs `serve` on this thread.
+    // `#[tokio::main]` with names for the log: one thread per core runs the tasks.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name_fn(common::async_io::thread_name)
@@ -55,8 +53,8 @@ async fn serve(config: &Arc<Config>) -> io::Result<()> {
         };
         info!("=== Server: クライアントとの接続が完了しました remote_address: {address} ===");
 
-        // The book's `WorkerThread(client_socket, address).start()`, as a task:
-        // the `async move` block takes the socket (and a handle on the config).
+        // The book's `WorkerThread(client_socket, address).start()`: the `move`
+        // block takes the socket (and a handle on the config) into a task.
         let config = Arc::clone(config);
         tokio::spawn(async move { worker::run(client_socket, address, &config).await });
     }

@@ -1,5 +1,5 @@
-//! The book's `workerthread.py` as a task: one client's whole conversation,
-//! run by whichever runtime thread is free each time it can go on.
+//! The book's `workerthread.py`: one client's whole conversation, as a task, not a
+//! thread. (The book inlines the previous step's `handle_client` in `run`.)
 
 use std::net::SocketAddr;
 
@@ -29,9 +29,7 @@ async fn handle_client(client_socket: &TcpStream, config: &Config) -> Result<(),
         Err(HttpError::MovedPermanently(location)) => Response::redirect(location),
         Err(err) => return Err(err),
     };
-    response
-        .send_async(client_socket, request.is_head())
-        .await?;
+    common::async_io::send(response, client_socket, request.is_head()).await?;
     Ok(())
 }
 

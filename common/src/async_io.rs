@@ -1,6 +1,6 @@
 //! The async twins of the blocking reader and writer, for `chapter13-async`
 //! (feature `async`, on tokio), under the same names: [`receive_request`],
-//! [`open_static_file`], [`Response::send_async`], [`report_error`],
+//! [`open_static_file`], [`send`] (for [`Response::send`]), [`report_error`],
 //! [`accept_failed`], [`Shutdown::wait_for_tasks`].
 //!
 //! Limits, timeouts, errors, statuses and log lines are the blocking ones,
@@ -94,20 +94,23 @@ pub async fn open_static_file(static_root: &Path, target: &str) -> Result<Static
         .map_err(HttpError::FileSystem)?
 }
 
-impl Response {
-    /// [`Response::send`] for a tokio socket: the whole response (only the
-    /// head when `head_only`), each write waiting at most the write timeout,
-    /// then the graceful close (half-close, then read and drop what the
-    /// client still sends, within [`crate::LINGER_TIME`] and
-    /// [`crate::LINGER_BYTES`]), in this task.
-    pub async fn send_async(self, client_socket: &TcpStream, head_only: bool) -> io::Result<()> {
-        answering_head(client_socket.peer_addr().ok(), false);
-        write_wire(client_socket, self.into_wire(head_only))
-            .await
-            .map_err(explain_write_error)?;
-        close_gracefully(client_socket).await;
-        Ok(())
-    }
+/// [`Response::send`] for a tokio socket: the whole `response` (only the
+/// head when `head_only`), each write waiting at most the write timeout, then
+/// the graceful close (half-close, then read and drop what the client still
+/// sends, within [`crate::LINGER_TIME`] and [`crate::LINGER_BYTES`]), in this
+/// task. A client that reads nothing for the write timeout gets an error
+/// that says "timed out".
+pub async fn send(
+    response: Response,
+    client_socket: &TcpStream,
+    head_only: bool,
+) -> io::Result<()> {
+    answering_head(client_socket.peer_addr().ok(), false);
+    write_wire(client_socket, response.into_wire(head_only))
+        .await
+        .map_err(explain_write_error)?;
+    close_gracefully(client_socket).await;
+    Ok(())
 }
 
 /// [`crate::report_error`] for a tokio socket: logs the cause and answers
@@ -117,7 +120,7 @@ pub async fn report_error(client_socket: &TcpStream, err: &HttpError) {
     let Some(response) = error_answer(err) else {
         return;
     };
-    if let Err(send_err) = response.send_async(client_socket, head).await {
+    if let Err(send_err) = send(response, client_socket, head).await {
         log_send_error(&send_err);
     }
 }
