@@ -11,7 +11,7 @@
 //! The HTTP work does no I/O itself ([`RequestParser`], and the plans behind
 //! [`Response::send`] and the graceful close), so one copy of it serves the
 //! blocking chapters and, with the feature `async`, the async step
-//! ([`async_io`](crate#async-io), on tokio).
+//! (`async_io`, on tokio).
 
 #[cfg(feature = "async")]
 pub mod async_io;
