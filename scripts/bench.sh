@@ -39,7 +39,7 @@ esac
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-8}
 BENCH_SVG=${BENCH_SVG:-docs/bench.svg}
-ALL_CHAPTERS=(chapter12-sequential chapter13-refactor chapter13-threaded chapter13-threadpool)
+ALL_CHAPTERS=(chapter12-sequential chapter13-refactor chapter13-threaded chapter13-threadpool chapter13-async)
 
 if ! command -v wrk >/dev/null; then
   echo "wrk is missing: apt-get install wrk" >&2
@@ -159,12 +159,14 @@ measure() {
 # Two sweeps over every chapter and nginx, servers interleaved in each round:
 #   busy clients:   wrk -t1 -cC (C in BUSY_CLIENTS) on /index.html with
 #                   "Connection: close": req/s, p99, errors;
-#   silent clients: K connections (K in SILENT_K) that connect and send
+#   silent clients: K connections (K in SILENT_K; by default up to the
+#                   open-files limit less 1000, 19000 of 20000) that connect and send
 #                   nothing, held by lesson-demo's `scaling` binary, which then
 #                   reads the server's threads and memory from /proc and times
 #                   one fresh GET /index.html, capped at CAP seconds ("waits").
 # The chapters get --read-timeout and --request-timeout of 600 s so the silent
-# clients stay; nginx gets client_header_timeout 600s and room for them. The
+# clients stay; nginx gets client_header_timeout 600s and room for them
+# (worker_connections and worker_rlimit_nofile at the open-files limit). The
 # tables go to stdout and the picture to SCALING_SVG.
 scaling_main() {
   if [ -n "${QUICK:-}" ]; then
@@ -172,16 +174,20 @@ scaling_main() {
   else
     ROUNDS=${SCALING_ROUNDS:-3} DURATION=${SCALING_DURATION:-5} CAP=${CAP:-3}
   fi
-  local busy_clients=${BUSY_CLIENTS:-1 10 50 200 1000} silent_k=${SILENT_K:-0,10,100,1000,5000}
+  # Every silent client is an open file in the server and in the client.
+  ulimit -n "$(ulimit -Hn)"
+  # The top K is as many as the open-files limit allows, less room for the
+  # server's own files (listener, log, the runtime's epoll): 19000 of 20000.
+  local top_k=$(( ($(ulimit -n) - 1000) / 1000 * 1000 )) more_k=
+  if [ "$top_k" -gt 10000 ]; then more_k=,10000,$top_k; elif [ "$top_k" -gt 5000 ]; then more_k=,$top_k; fi
+  local busy_clients=${BUSY_CLIENTS:-1 10 50 200 1000} silent_k=${SILENT_K:-0,10,100,1000,5000$more_k}
   local svg=${SCALING_SVG:-docs/scaling.svg}
   local busy="$work/busy.tsv" silent="$work/silent.tsv" notes="$work/notes.txt"
   : >"$busy" >"$silent" >"$notes"
 
-  # Every silent client is an open file in the server and in the client.
-  ulimit -n "$(ulimit -Hn)"
   echo "open-files limit raised to $(ulimit -n) (soft = hard) for the servers, wrk and the silent clients" >&2
-  export NGINX_CONNECTIONS=16384
-  export NGINX_MAIN="worker_rlimit_nofile 20000;"
+  export NGINX_CONNECTIONS=$(ulimit -n)
+  export NGINX_MAIN="worker_rlimit_nofile $(ulimit -n);"
   export NGINX_HTTP="client_header_timeout 600s;"
 
   local servers=() c

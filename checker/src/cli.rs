@@ -28,14 +28,15 @@ pub fn command() -> Command {
                 .value_name("CRATE")
                 .help(
                     "The step whose stages to run (with the earlier ones): chapter12-sequential, \
-                     chapter13-refactor, chapter13-threaded, chapter13-threadpool; or 12, 13-refactor, 13, 13-threadpool",
+                     chapter13-refactor, chapter13-threaded, chapter13-threadpool, chapter13-async; or 12, 13-refactor, 13, \
+                     13-threadpool, 13-async",
                 )
                 .default_value("chapter13-threaded")
                 .value_parser(|s: &str| {
                     Chapter::parse(s).ok_or_else(|| {
                         "not a chapter: give a crate name (chapter12-sequential, chapter13-refactor, \
-                         chapter13-threaded, chapter13-threadpool) or its short form (12, 13-refactor, \
-                         13 or 13-threaded, 13-threadpool or pool)"
+                         chapter13-threaded, chapter13-threadpool, chapter13-async) or its short form (12, \
+                         13-refactor, 13 or 13-threaded, 13-threadpool or pool, 13-async or async)"
                             .to_owned()
                     })
                 }),
@@ -136,6 +137,8 @@ mod tests {
             (Chapter::Pool, Some(4), true)
         );
         assert_eq!(o.url, "http://127.0.0.1:9/");
+        let o = parse(["--chapter", "13-async"]).expect("parses");
+        assert_eq!(o.chapter, Chapter::Async);
         assert!(parse(["--chapter", "14"]).is_err());
         assert!(parse(["--max-workers", "0"]).is_err());
         assert!(parse(["--lang", "fr"]).is_err());

@@ -19,6 +19,7 @@ pub mod beyond;
 pub mod causes;
 pub mod cli;
 pub mod client;
+pub mod many;
 pub mod pool;
 pub mod report;
 pub mod text;
@@ -51,15 +52,18 @@ pub enum Chapter {
     Threaded,
     /// Where the column points: a bounded pool of threads.
     Pool,
+    /// Past the column: a task per client on a few threads (as nginx does).
+    Async,
 }
 
 impl Chapter {
     /// Every chapter, in the book's order.
-    pub const ALL: [Chapter; 4] = [
+    pub const ALL: [Chapter; 5] = [
         Chapter::Sequential,
         Chapter::Refactor,
         Chapter::Threaded,
         Chapter::Pool,
+        Chapter::Async,
     ];
 
     /// The crate's name, e.g. `chapter13-threaded`.
@@ -69,6 +73,7 @@ impl Chapter {
             Chapter::Refactor => "chapter13-refactor",
             Chapter::Threaded => "chapter13-threaded",
             Chapter::Pool => "chapter13-threadpool",
+            Chapter::Async => "chapter13-async",
         }
     }
 
@@ -82,6 +87,7 @@ impl Chapter {
             "13-refactor" | "13r" | "refactor" => Chapter::Refactor,
             "13" | "13-threaded" | "13t" | "threaded" => Chapter::Threaded,
             "13-threadpool" | "13p" | "threadpool" | "pool" => Chapter::Pool,
+            "13-async" | "13a" | "async" => Chapter::Async,
             _ => return None,
         })
     }
@@ -93,6 +99,7 @@ impl Chapter {
             Chapter::Sequential | Chapter::Refactor => &[Group::Basics],
             Chapter::Threaded => &[Group::Basics, Group::Threads],
             Chapter::Pool => &[Group::Basics, Group::Threads, Group::Pool],
+            Chapter::Async => &[Group::Basics, Group::Threads, Group::Async],
         }
     }
 }
@@ -106,6 +113,8 @@ pub enum Group {
     Threads,
     /// Chapter 13's column: a bounded pool.
     Pool,
+    /// Past the column: many silent clients held on a few threads.
+    Async,
     /// What this workspace does and the book's code does not.
     Beyond,
 }
@@ -367,6 +376,7 @@ fn group_stages(group: Group) -> Vec<Stage> {
         Group::Basics => basics::stages(),
         Group::Threads => threads::stages(),
         Group::Pool => pool::stages(),
+        Group::Async => many::stages(),
         Group::Beyond => beyond::stages(),
     }
 }

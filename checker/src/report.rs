@@ -312,6 +312,8 @@ pub fn group_heading(group: Group, lang: Lang) -> String {
         (Group::Pool, Lang::En) => {
             "Chapter 13's column 「スレッドを扱う際の注意点」: a bounded pool"
         }
+        (Group::Async, Lang::Ja) => "コラムの先：クライアントごとにタスク（chapter13-async）",
+        (Group::Async, Lang::En) => "Past the column: a task per client (chapter13-async)",
         (Group::Beyond, Lang::Ja) => {
             "本の先へ（--beyond）：本のコードは通らない前提です。実際のネットワークに出すサーバーには必要なことです"
         }

@@ -40,22 +40,18 @@ pub(crate) fn close_gracefully(client_socket: &TcpStream) {
     if client_socket.shutdown(Shutdown::Write).is_err() {
         return; // The client is gone; nothing to protect.
     }
-    let deadline = Instant::now() + LINGER_TIME;
+    let mut linger = Linger::start();
     let duplicate = client_socket
         .try_clone()
         .and_then(|socket| socket.set_nonblocking(true).map(|()| socket));
     let Ok(socket) = duplicate else {
         // No descriptor left for a duplicate: linger right here.
-        drain(client_socket, deadline, &mut 0, true);
+        drain(client_socket, &mut linger, true);
         return;
     };
     let batch = {
         let mut lingering = LINGERING.lock().unwrap_or_else(PoisonError::into_inner);
-        lingering.held.push_back(Lingering {
-            socket,
-            deadline,
-            drained: 0,
-        });
+        lingering.held.push_back(Lingering { socket, linger });
         lingering.cap();
         // Most clients close within a millisecond: sweeping after every
         // response would read every held socket again and again for nothing.
@@ -69,7 +65,7 @@ pub(crate) fn close_gracefully(client_socket: &TcpStream) {
     // to add their own socket.
     let mut kept: VecDeque<Lingering> = batch
         .into_iter()
-        .filter_map(|mut l| drain(&l.socket, l.deadline, &mut l.drained, false).then_some(l))
+        .filter_map(|mut l| drain(&l.socket, &mut l.linger, false).then_some(l))
         .collect();
     let mut lingering = LINGERING.lock().unwrap_or_else(PoisonError::into_inner);
     kept.append(&mut lingering.held);
@@ -104,26 +100,56 @@ static LINGERING: Mutex<Lingerers> = Mutex::new(Lingerers {
 /// A half-closed connection waiting for the client's end.
 struct Lingering {
     socket: TcpStream,
+    linger: Linger,
+}
+
+/// The rules of lingering, without the I/O, for the blocking and the async
+/// closers alike: how long to wait for the client's end, and when to stop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Linger {
     deadline: Instant,
     drained: usize,
 }
 
+impl Linger {
+    /// Lingering starts once the response is out and our side is closed.
+    pub(crate) fn start() -> Linger {
+        Linger {
+            deadline: Instant::now() + LINGER_TIME,
+            drained: 0,
+        }
+    }
+
+    /// How long to wait for more from the client; `None` once the socket can
+    /// be closed: the deadline passed, or the byte cap was reached.
+    pub(crate) fn wait(&self) -> Option<Duration> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        (!left.is_zero() && self.drained < LINGER_BYTES).then_some(left)
+    }
+
+    /// `n` bytes were read and dropped (0: the client closed its side);
+    /// whether to go on lingering.
+    pub(crate) fn read(&mut self, n: usize) -> bool {
+        self.drained = self.drained.saturating_add(n);
+        n > 0 && self.wait().is_some()
+    }
+}
+
 /// Reads and drops what has arrived on `socket` (waiting for it when
 /// `blocking`); false once the connection can be closed: the client closed,
-/// the deadline passed, `drained` reached the cap, or the socket failed.
-fn drain(socket: &TcpStream, deadline: Instant, drained: &mut usize, blocking: bool) -> bool {
+/// the deadline passed, the byte cap was reached, or the socket failed.
+fn drain(socket: &TcpStream, linger: &mut Linger, blocking: bool) -> bool {
     let mut scratch = [0; 4096];
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() || *drained >= LINGER_BYTES {
+        let Some(left) = linger.wait() else {
             return false;
-        }
+        };
         if blocking && socket.set_read_timeout(Some(left)).is_err() {
             return false;
         }
         match (&mut &*socket).read(&mut scratch) {
-            Ok(0) => return false,
-            Ok(n) => *drained += n,
+            Ok(n) if !linger.read(n) => return false,
+            Ok(_) => {}
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             Err(err) if err.kind() == io::ErrorKind::WouldBlock && !blocking => return true,
             Err(_) => return false,

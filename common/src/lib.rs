@@ -7,7 +7,14 @@
 //! ([`Response`]), options ([`Config`]), logging ([`init_logging`]),
 //! start-up and stopping on Ctrl+C ([`Shutdown`]). It never starts a thread:
 //! threads are what chapter 13 teaches, so they live in the chapter crates.
+//!
+//! The HTTP work does no I/O itself ([`RequestParser`], and the plans behind
+//! [`Response::send`] and the graceful close), so one copy of it serves the
+//! blocking chapters and, with the feature `async`, the async step
+//! (`async_io`, on tokio).
 
+#[cfg(feature = "async")]
+pub mod async_io;
 mod closing;
 mod config;
 mod error;
@@ -22,9 +29,9 @@ mod static_files;
 pub use closing::{LINGER_BYTES, LINGER_TIME};
 pub use config::{Config, DEFAULT_STATIC_DIR};
 pub use error::HttpError;
-pub use lifecycle::{Shutdown, accept_failed, exit_on_start_error, show_url};
+pub use lifecycle::{Listener, Shutdown, accept_failed, exit_on_start_error, show_url};
 pub use logging::init_logging;
-pub use request::{Limits, MAX_HEADERS, Request, read_request, receive_request};
+pub use request::{Limits, MAX_HEADERS, Request, RequestParser, read_request, receive_request};
 pub use response::{Body, Response, SERVER_NAME, report_error};
 pub use static_files::{StaticFile, content_type, open_static_file, resolve};
 

@@ -29,7 +29,7 @@ pub struct Shutdown {
 
 impl Shutdown {
     /// Installs the handler for `server_socket`. A second Ctrl+C exits at once.
-    pub fn on_ctrl_c(server_socket: &TcpListener) -> io::Result<Shutdown> {
+    pub fn on_ctrl_c(server_socket: &impl Listener) -> io::Result<Shutdown> {
         let wake = reachable(server_socket.local_addr()?);
         let shutdown = Shutdown {
             requested: Arc::new(AtomicBool::new(false)),
@@ -61,15 +61,48 @@ impl Shutdown {
     /// threads without a limit; a client that never finishes would keep the
     /// process alive.
     pub fn wait_for_workers(&self, config: &Arc<Config>) {
+        while self.workers_left(config).is_some() {
+            thread::sleep(DRAIN_POLL);
+        }
+    }
+
+    /// Whether to wait on for clients still being answered: `Some(n)` while
+    /// `n` are and the grace period lasts. At its end, says how many are cut
+    /// short. (What [`Shutdown::wait_for_workers`] and its async twin ask.)
+    pub(crate) fn workers_left(&self, config: &Arc<Config>) -> Option<usize> {
         let started = *self.at.get_or_init(Instant::now);
         let deadline = started + config.read_timeout;
-        while Arc::strong_count(config) > 1 && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(10));
-        }
         let left = Arc::strong_count(config) - 1;
+        if left > 0 && Instant::now() < deadline {
+            return Some(left);
+        }
         if left > 0 {
             warn!("stopping now: {left} clients still being answered are cut short");
         }
+        None
+    }
+}
+
+/// How often the drain looks whether the workers are done.
+pub(crate) const DRAIN_POLL: Duration = Duration::from_millis(10);
+
+/// A listening socket, whose address the start-up needs: std's
+/// `TcpListener`, or tokio's (feature `async`).
+pub trait Listener {
+    /// The address it listens on.
+    fn local_addr(&self) -> io::Result<SocketAddr>;
+}
+
+impl Listener for TcpListener {
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        TcpListener::local_addr(self)
+    }
+}
+
+#[cfg(feature = "async")]
+impl Listener for tokio::net::TcpListener {
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        tokio::net::TcpListener::local_addr(self)
     }
 }
 
@@ -86,7 +119,7 @@ fn reachable(mut addr: SocketAddr) -> SocketAddr {
 
 /// Prints the URL to open, at any log level but `off`: with `--port 0` it is
 /// the only place that says which port was chosen.
-pub fn show_url(server_socket: &TcpListener) -> io::Result<()> {
+pub fn show_url(server_socket: &impl Listener) -> io::Result<()> {
     let local = server_socket.local_addr()?;
     let url = format!("open http://{}/index.html", reachable(local));
     let note = if local.ip().is_unspecified() {
@@ -109,6 +142,15 @@ pub fn show_url(server_socket: &TcpListener) -> io::Result<()> {
 /// until a client leaves: retrying straight away would burn a core and fill
 /// the log. So: sleep briefly, and log at most one line per second.
 pub fn accept_failed(err: &io::Error) {
+    if let Some(pause) = accept_pause(err) {
+        thread::sleep(pause);
+    }
+}
+
+/// The logging half of [`accept_failed`], and how long to pause before the
+/// next `accept` (`None`: try again at once), for the blocking and the async
+/// servers alike.
+pub(crate) fn accept_pause(err: &io::Error) -> Option<Duration> {
     static LAST_LOGGED: Mutex<Option<Instant>> = Mutex::new(None);
     const QUIET: Duration = Duration::from_secs(1);
     const PAUSE: Duration = Duration::from_millis(50);
@@ -128,9 +170,7 @@ pub fn accept_failed(err: &io::Error) {
             | io::ErrorKind::Interrupted
             | io::ErrorKind::WouldBlock
     );
-    if !transient {
-        thread::sleep(PAUSE);
-    }
+    (!transient).then_some(PAUSE)
 }
 
 /// Explains why the server could not start, in words and with what to do,

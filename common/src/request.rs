@@ -3,6 +3,9 @@
 //! The book reads once with `recv(4096)` and splits the bytes by hand. Here the
 //! bytes are appended to a capped buffer and handed to `httparse` after every
 //! read, so a request split over many packets, or longer than 4096 bytes, parses.
+//!
+//! The HTTP work is done by [`RequestParser`], which does no I/O; the blocking
+//! reader here and the async one (`crate::async_io`) only move bytes into it.
 
 use std::io::{self, Read};
 use std::net::TcpStream;
@@ -84,12 +87,39 @@ pub fn receive_request(
     let mut reader = DeadlineReader {
         stream: client_socket,
         read_timeout: config.read_timeout,
-        // A deadline too far away to represent is no deadline.
-        deadline: Instant::now().checked_add(config.request_timeout),
+        deadline: request_deadline(config),
         timed_out: false,
     };
-    match read_request(&mut reader, &Limits::default()) {
-        Ok(None) if reader.timed_out => {
+    let result = read_request(&mut reader, &Limits::default());
+    log_no_request(result, reader.timed_out)
+}
+
+/// When the whole request must have arrived; a deadline too far away to
+/// represent is no deadline.
+pub(crate) fn request_deadline(config: &Config) -> Option<Instant> {
+    Instant::now().checked_add(config.request_timeout)
+}
+
+/// How long the next read may wait: `read_timeout`, cut short by the
+/// request's `deadline`; `None` once the deadline has passed.
+pub(crate) fn next_wait(read_timeout: Duration, deadline: Option<Instant>) -> Option<Duration> {
+    match deadline {
+        None => Some(read_timeout),
+        Some(deadline) => {
+            let left = deadline.saturating_duration_since(Instant::now());
+            (!left.is_zero()).then(|| read_timeout.min(left))
+        }
+    }
+}
+
+/// Says why there is no request when there is none (`timed_out`: the last
+/// read timed out), in every chapter's words.
+pub(crate) fn log_no_request(
+    result: Result<Option<Request>, HttpError>,
+    timed_out: bool,
+) -> Result<Option<Request>, HttpError> {
+    match result {
+        Ok(None) if timed_out => {
             info!("no request (cause: the client sent nothing before the read timeout)");
             Ok(None)
         }
@@ -105,43 +135,127 @@ pub fn receive_request(
 /// (RFC 9112 3.2), the method (405 or 501), and the body's framing (400, 413,
 /// 501). Never reads past the head's limit; never reads a body.
 /// `Ok(None)`: the source ended or timed out before its first byte.
+///
+/// The blocking reader over [`RequestParser`], which does the HTTP work.
 pub fn read_request(reader: &mut impl Read, limits: &Limits) -> Result<Option<Request>, HttpError> {
-    // Most heads fit in 1 KiB; grow by doubling, never past the limit.
-    let mut buf = vec![0; limits.max_head.min(1024)];
-    let mut filled = 0;
+    let mut parser = RequestParser::new(*limits);
     loop {
-        if filled == buf.len() {
-            if buf.len() == limits.max_head {
-                return Err(HttpError::HeaderTooLarge);
-            }
-            buf.resize((buf.len() * 2).min(limits.max_head), 0);
-        }
-        let n = match read_some(reader, &mut buf[filled..]) {
+        let n = match read_some(reader, parser.space()?) {
             Ok(n) => n,
-            Err(HttpError::Closed | HttpError::Timeout) if filled == 0 => return Ok(None),
+            Err(err @ (HttpError::Closed | HttpError::Timeout)) => return parser.end(err),
             Err(err) => return Err(err),
         };
-        filled += n;
-        response::answering_head(buf[..filled].starts_with(b"HEAD "));
+        let parsed = parser.filled(n);
+        response::answering_head(parser.is_head());
+        if let Some(request) = parsed? {
+            return Ok(Some(request));
+        }
+    }
+}
+
+/// The HTTP half of reading a request, without any I/O (the "sans-I/O"
+/// design of Python's h11 and of httparse itself): it is handed the bytes
+/// that arrived and says whether a request is complete, more is needed, or
+/// the bytes are refused. The blocking reader ([`read_request`]) and the
+/// async one (`common::async_io`, feature `async`) drive it the same way:
+///
+/// 1. read into [`RequestParser::space`] (it grows, never past the limit);
+/// 2. hand the count to [`RequestParser::filled`]: `Ok(Some(request))`,
+///    `Ok(None)` (read more), or the error to answer with;
+/// 3. on end of stream or a timeout, [`RequestParser::end`] tells "no request
+///    at all" from a request cut short.
+///
+/// [`RequestParser::feed`] does all three for bytes already in memory: the
+/// entry point for property tests and fuzzers.
+#[derive(Debug)]
+pub struct RequestParser {
+    limits: Limits,
+    /// Allocated at the first [`RequestParser::space`]: a connection that
+    /// sends nothing holds no buffer.
+    buf: Vec<u8>,
+    filled: usize,
+}
+
+impl RequestParser {
+    /// A parser for one request under `limits`. Allocates nothing.
+    pub fn new(limits: Limits) -> RequestParser {
+        RequestParser {
+            limits,
+            buf: Vec::new(),
+            filled: 0,
+        }
+    }
+
+    /// Where the next read should put its bytes: never empty. Most heads fit
+    /// in 1 KiB, so the buffer starts there and doubles, never past the
+    /// head's limit: a full buffer at the limit is a head too large (431).
+    pub fn space(&mut self) -> Result<&mut [u8], HttpError> {
+        if self.filled == self.buf.len() {
+            if self.buf.len() >= self.limits.max_head {
+                return Err(HttpError::HeaderTooLarge);
+            }
+            let grown = if self.buf.is_empty() {
+                1024
+            } else {
+                self.buf.len() * 2
+            };
+            self.buf.resize(grown.min(self.limits.max_head), 0);
+        }
+        Ok(&mut self.buf[self.filled..])
+    }
+
+    /// `n` more bytes are in [`RequestParser::space`]: parses what has
+    /// arrived. `Ok(None)`: the head is not complete yet.
+    pub fn filled(&mut self, n: usize) -> Result<Option<Request>, HttpError> {
+        self.filled = (self.filled + n).min(self.buf.len());
         // A fresh parser for every attempt: httparse keeps nothing between calls.
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut parsed = httparse::Request::new(&mut headers);
-        match parsed.parse(&buf[..filled]) {
-            Ok(httparse::Status::Partial) => continue,
+        match parsed.parse(&self.buf[..self.filled]) {
+            Ok(httparse::Status::Partial) => Ok(None),
             Ok(httparse::Status::Complete(head_len)) => {
                 debug!(
                     "request head:\n{}",
-                    String::from_utf8_lossy(&buf[..head_len]).trim_end()
+                    String::from_utf8_lossy(&self.buf[..head_len]).trim_end()
                 );
                 let request = to_owned(&parsed)?;
                 check_host(&request)?;
                 check_method(&request.method)?;
-                check_body_framing(&request, limits)?;
+                check_body_framing(&request, &self.limits)?;
+                Ok(Some(request))
+            }
+            Err(httparse::Error::TooManyHeaders) => Err(HttpError::HeaderTooLarge),
+            Err(err) => Err(HttpError::BadRequest(err.to_string())),
+        }
+    }
+
+    /// The byte source ended (`why` is [`HttpError::Closed`]) or timed out
+    /// ([`HttpError::Timeout`]): `Ok(None)` if not a byte had arrived (nobody
+    /// to answer), otherwise `why`, the error a request cut short gets.
+    pub fn end(&self, why: HttpError) -> Result<Option<Request>, HttpError> {
+        if self.filled == 0 { Ok(None) } else { Err(why) }
+    }
+
+    /// True when what has arrived starts a HEAD request: an error page
+    /// answering it must go without its body (RFC 9110 9.3.2).
+    pub fn is_head(&self) -> bool {
+        self.buf[..self.filled].starts_with(b"HEAD ")
+    }
+
+    /// Hands `bytes` to the parser as if they had been read, in as many
+    /// pieces as [`RequestParser::space`] takes; then, if no request is
+    /// complete, `Ok(None)`. Never looks past the head's limit.
+    pub fn feed(&mut self, mut bytes: &[u8]) -> Result<Option<Request>, HttpError> {
+        while !bytes.is_empty() {
+            let space = self.space()?;
+            let n = space.len().min(bytes.len());
+            space[..n].copy_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            if let Some(request) = self.filled(n)? {
                 return Ok(Some(request));
             }
-            Err(httparse::Error::TooManyHeaders) => return Err(HttpError::HeaderTooLarge),
-            Err(err) => return Err(HttpError::BadRequest(err.to_string())),
         }
+        Ok(None)
     }
 }
 
@@ -158,7 +272,7 @@ fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize, HttpError>
     }
 }
 
-fn is_timeout(err: &io::Error) -> bool {
+pub(crate) fn is_timeout(err: &io::Error) -> bool {
     matches!(
         err.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
@@ -291,15 +405,10 @@ struct DeadlineReader<'a> {
 
 impl Read for DeadlineReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut wait = self.read_timeout;
-        if let Some(deadline) = self.deadline {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                self.timed_out = true;
-                return Err(io::ErrorKind::TimedOut.into());
-            }
-            wait = wait.min(left);
-        }
+        let Some(wait) = next_wait(self.read_timeout, self.deadline) else {
+            self.timed_out = true;
+            return Err(io::ErrorKind::TimedOut.into());
+        };
         self.stream.set_read_timeout(Some(wait))?;
         let result = (&mut &*self.stream).read(buf);
         self.timed_out = result.as_ref().is_err_and(is_timeout);

@@ -1,6 +1,7 @@
 //! Building and writing a response: status line, the book's five headers, body.
 
 use std::cell::Cell;
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::SystemTime;
@@ -19,7 +20,7 @@ const INLINE_FILE_LIMIT: u64 = 64 * 1024;
 /// Measured with `scripts/bench.sh` (workload D), a plain read/write loop with
 /// this buffer moved an 8 MiB file about 30% faster over loopback than
 /// `sendfile`, which is what `std::io::copy` picks for a file and a socket.
-const STREAM_BUFFER: usize = 128 * 1024;
+pub(crate) const STREAM_BUFFER: usize = 128 * 1024;
 
 /// What a response carries after its head.
 #[derive(Debug)]
@@ -161,19 +162,8 @@ impl Response {
     /// A client that reads nothing for the write timeout gets an error that
     /// says "timed out".
     pub fn send(self, client_socket: &TcpStream, head_only: bool) -> io::Result<()> {
-        self.write_to(client_socket, head_only).map_err(|err| {
-            if matches!(
-                err.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) {
-                io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "timed out sending the response: the client stopped reading (write timeout)",
-                )
-            } else {
-                err
-            }
-        })?;
+        self.write_to(client_socket, head_only)
+            .map_err(explain_write_error)?;
         closing::close_gracefully(client_socket);
         Ok(())
     }
@@ -181,26 +171,88 @@ impl Response {
     /// Writes the whole response to `out` (only the head when `head_only`).
     /// Uses `write_all`: the book's single `send()` may write only part of it.
     pub fn write_to(self, mut out: impl Write, head_only: bool) -> io::Result<()> {
-        let mut bytes = self.head().into_bytes();
-        match self.body {
-            _ if head_only => out.write_all(&bytes),
-            Body::Page(page) => {
-                bytes.extend_from_slice(page.as_bytes());
-                out.write_all(&bytes)
+        match self.into_wire(head_only) {
+            Wire::Bytes(bytes) => out.write_all(&bytes),
+            Wire::Inline(mut inline) => {
+                inline.read()?;
+                out.write_all(&inline.bytes)
             }
-            Body::File(mut file) if file.len <= INLINE_FILE_LIMIT => {
-                // One read of exactly the promised size; a shrunken file is an error.
-                let head_len = bytes.len();
-                bytes.resize(head_len + file.len as usize, 0);
-                file.file.read_exact(&mut bytes[head_len..])?;
-                out.write_all(&bytes)
-            }
-            Body::File(file) => {
-                out.write_all(&bytes)?;
-                let sent = stream(file.file.take(file.len), &mut out)?;
-                check_length(sent, file.len)
+            Wire::Stream { head, file, len } => {
+                out.write_all(&head)?;
+                let sent = stream(file.take(len), &mut out)?;
+                check_length(sent, len)
             }
         }
+    }
+
+    /// What goes on the wire, decided once for the blocking and the async
+    /// writers; they only do the I/O.
+    pub(crate) fn into_wire(self, head_only: bool) -> Wire {
+        let mut bytes = self.head().into_bytes();
+        match self.body {
+            _ if head_only => Wire::Bytes(bytes),
+            Body::Page(page) => {
+                bytes.extend_from_slice(page.as_bytes());
+                Wire::Bytes(bytes)
+            }
+            Body::File(file) if file.len <= INLINE_FILE_LIMIT => Wire::Inline(Inline {
+                head_len: bytes.len(),
+                bytes,
+                file: file.file,
+                len: file.len as usize,
+            }),
+            Body::File(file) => Wire::Stream {
+                head: bytes,
+                file: file.file,
+                len: file.len,
+            },
+        }
+    }
+}
+
+/// A response as bytes to write, with the file reads it still needs.
+#[derive(Debug)]
+pub(crate) enum Wire {
+    /// Everything, in one write.
+    Bytes(Vec<u8>),
+    /// A small file that goes out in the same write as the head, once read.
+    Inline(Inline),
+    /// The head, then `len` bytes of `file` in pieces of [`STREAM_BUFFER`].
+    Stream { head: Vec<u8>, file: File, len: u64 },
+}
+
+/// The head, and a small file to read in after it.
+#[derive(Debug)]
+pub(crate) struct Inline {
+    pub(crate) bytes: Vec<u8>,
+    head_len: usize,
+    file: File,
+    len: usize,
+}
+
+impl Inline {
+    /// Reads the file in after the head: one read of exactly the promised
+    /// size; a file that shrank is an error. (A file read blocks: the async
+    /// writer calls this on tokio's blocking threads.)
+    pub(crate) fn read(&mut self) -> io::Result<()> {
+        self.bytes.resize(self.head_len + self.len, 0);
+        self.file.read_exact(&mut self.bytes[self.head_len..])
+    }
+}
+
+/// A write that failed for the write timeout says so in words, not as
+/// `os error 11`.
+pub(crate) fn explain_write_error(err: io::Error) -> io::Error {
+    if matches!(
+        err.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    ) {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            "timed out sending the response: the client stopped reading (write timeout)",
+        )
+    } else {
+        err
     }
 }
 
@@ -209,19 +261,27 @@ fn stream(mut from: impl Read, out: &mut impl Write) -> io::Result<u64> {
     let mut buffer = vec![0; STREAM_BUFFER];
     let mut sent = 0;
     loop {
-        let n = match from.read(&mut buffer) {
-            Ok(0) => return Ok(sent),
-            Ok(n) => n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
-        };
+        let n = read_piece(&mut from, &mut buffer)?;
+        if n == 0 {
+            return Ok(sent);
+        }
         out.write_all(&buffer[..n])?;
         sent += n as u64;
     }
 }
 
+/// One `read` of a file being streamed, retried when interrupted; 0 at its end.
+pub(crate) fn read_piece(from: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match from.read(buffer) {
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
 /// A file that shrank while it was sent would break `Content-Length`.
-fn check_length(sent: u64, promised: u64) -> io::Result<()> {
+pub(crate) fn check_length(sent: u64, promised: u64) -> io::Result<()> {
     if sent == promised {
         Ok(())
     } else {
@@ -237,11 +297,21 @@ fn check_length(sent: u64, promised: u64) -> io::Result<()> {
 /// The chapters call this after their own "error" line, so the book's log
 /// lines stay in the chapter.
 pub fn report_error(client_socket: &TcpStream, err: &HttpError) {
-    error!("cause: {err}");
-    let Some(response) = Response::error(err) else {
+    let Some(response) = error_answer(err) else {
         return;
     };
     if let Err(send_err) = response.send(client_socket, ANSWERING_HEAD.get()) {
-        error!("could not send the error page: {send_err}");
+        log_send_error(&send_err);
     }
+}
+
+/// Logs the cause of `err`; the page to answer it with, if anyone is there.
+pub(crate) fn error_answer(err: &HttpError) -> Option<Response> {
+    error!("cause: {err}");
+    Response::error(err)
+}
+
+/// The error page could not be sent either.
+pub(crate) fn log_send_error(err: &io::Error) {
+    error!("could not send the error page: {err}");
 }

@@ -9,7 +9,7 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use common::{HttpError, Limits, Response, StaticFile, read_request, resolve};
+use common::{HttpError, Limits, RequestParser, Response, StaticFile, read_request, resolve};
 use proptest::prelude::*;
 
 const LIMITS: Limits = Limits {
@@ -75,6 +75,41 @@ proptest! {
             prop_assert!(request.body.is_empty());
             prop_assert!(request.path.len() < LIMITS.max_head);
         }
+    }
+
+    /// The sans-I/O parser, fed the bytes in any pieces (as the async reader
+    /// feeds it), decides as the blocking reader does: the same request, or
+    /// the same refusal, or none. Both are that parser, so this also pins
+    /// that no decision depends on where the reads happened to end.
+    #[test]
+    fn parser_fed_in_any_pieces_decides_as_the_reader(
+        data in request_like(),
+        sizes in prop::collection::vec(1usize..700, 1..8),
+    ) {
+        let mut reader = Counting { data: data.clone(), sizes: vec![data.len().max(1)], at: 0, reads: 0 };
+        let whole = outcome(read_request(&mut reader, &LIMITS));
+        let mut parser = RequestParser::new(LIMITS);
+        let mut fed = Ok(None);
+        let (mut at, mut piece) = (0, 0);
+        while at < data.len() && matches!(fed, Ok(None)) {
+            let n = sizes[piece % sizes.len()].min(data.len() - at);
+            fed = parser.feed(&data[at..at + n]);
+            at += n;
+            piece += 1;
+        }
+        if matches!(fed, Ok(None)) {
+            fed = parser.end(HttpError::Closed);
+        }
+        prop_assert_eq!(whole, outcome(fed));
+    }
+}
+
+/// A reader's result, comparable: the request, `none`, or the status.
+fn outcome(result: Result<Option<common::Request>, HttpError>) -> String {
+    match result {
+        Ok(Some(request)) => format!("{request:?}"),
+        Ok(None) => "none".to_owned(),
+        Err(err) => format!("{:?}", err.status()),
     }
 }
 

@@ -5,7 +5,8 @@
 //! that is the same as the book's 30-second database query). A sequential
 //! server makes the nine fast requests wait about S seconds; a threaded one
 //! answers them in milliseconds. With `--all`, each chapter's own log tells
-//! which of its threads served each request, and the timeline shows it.
+//! which of its threads served each request, and the timeline shows it (for
+//! the async step: the runtime thread that ran each client's task).
 //!
 //!     lesson-demo http://127.0.0.1:8080/index.html [--slow SECS]
 //!     lesson-demo --all [--slow SECS] [--svg DIR]   # starts each chapter (release build)
@@ -22,12 +23,15 @@ use lesson_demo::timeline::{self, serving_threads};
 use lesson_demo::{FAST, find_server, ms, scenario, summary, svg, term};
 
 /// Each chapter with its options. The pool gets fewer workers than there are
-/// requests, so the picture shows threads being reused.
-const CHAPTERS: [(&str, &[&str]); 4] = [
+/// requests, so the picture shows threads being reused; the async step runs
+/// its tasks on one runtime thread per core, so it shows a few threads, each
+/// running several clients' tasks.
+const CHAPTERS: [(&str, &[&str]); 5] = [
     ("chapter12-sequential", &[]),
     ("chapter13-refactor", &[]),
     ("chapter13-threaded", &[]),
     ("chapter13-threadpool", &["--max-workers", "4"]),
+    ("chapter13-async", &[]),
 ];
 
 fn main() -> ExitCode {

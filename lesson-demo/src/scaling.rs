@@ -452,6 +452,13 @@ pub fn fresh_cell(p: &SilentPoint) -> String {
     }
 }
 
+/// A server's resident memory at `p` less its memory at K = 0, per silent
+/// client held; `None` at K = 0 or without both measurements.
+pub fn per_client_kib(points: &[SilentPoint], p: &SilentPoint) -> Option<f64> {
+    let zero = points.iter().find(|z| z.server == p.server && z.k == 0)?;
+    (p.held > 0).then_some((p.rss_kib?.median - zero.rss_kib?.median) / p.held as f64)
+}
+
 /// The silent sweep as Markdown: threads, memory, the fresh GET, what the
 /// server took in, and the notes.
 pub fn silent_tables(points: &[SilentPoint], cap: Duration) -> String {
@@ -465,12 +472,15 @@ pub fn silent_tables(points: &[SilentPoint], cap: Duration) -> String {
     let opt = |s: Option<Spread>, f: fn(f64) -> String| s.map_or("–".to_owned(), |s| f(s.median));
     let mut out = format!(
         "Medians of {rounds} round(s), by silent clients (K).\n\nThreads:\n\n{}\nResident memory (VmRSS, MiB):\n\n{}\n\
-         One fresh GET /index.html (ms; \"waits\": no answer within {:.0} s):\n\n{}\n\
+         Resident memory per silent client (KiB: the growth since K = 0 divided by the clients held):\n\n{}\n\
+         One fresh GET /index.html (ms from its request to the end of the answer, median of 7; \"waits\": no answer within {:.0} s):\n\n{}\n\
          Silent clients held open / waiting in the listen queue (not accepted):\n\n{}",
         wide_table(points, &columns, |p| opt(p.threads, |t| format!("{t:.0}"))),
         wide_table(points, &columns, |p| {
             opt(p.rss_kib, |kib| format!("{:.1}", kib / 1024.0))
         }),
+        wide_table(points, &columns, |p| per_client_kib(points, p)
+            .map_or("–".to_owned(), |kib| format!("{kib:.1}"))),
         cap.as_secs_f64(),
         wide_table(points, &columns, fresh_cell),
         wide_table(points, &columns, |p| {
@@ -519,6 +529,8 @@ pub struct Cost {
     pub top_kernel_stack_kib: f64,
     /// The most silent clients it held at the largest K asked for, if fewer.
     pub held_short: Option<(u64, u64)>,
+    /// Whether the process was gone at the largest K (it aborted).
+    pub ended: bool,
 }
 
 /// Each server's marginal cost per silent client (medians).
@@ -533,7 +545,8 @@ pub fn costs(points: &[SilentPoint]) -> Vec<Cost> {
             };
             let dk = (to.k - from.k).max(1) as f64;
             let per = |a: Option<Spread>, b: Option<Spread>| Some((a?.median - b?.median) / dk);
-            let threads = per(to.threads, from.threads)?;
+            // Threads that left (idle helpers) are not a saving per client.
+            let threads = per(to.threads, from.threads)?.max(0.0);
             let stacks = per(to.kernel_stack_growth_kib, from.kernel_stack_growth_kib);
             let last = of.iter().max_by_key(|p| p.k)?;
             let own_stacks = threads >= 0.5;
@@ -555,6 +568,7 @@ pub fn costs(points: &[SilentPoint]) -> Vec<Cost> {
                     _ => 0.0,
                 },
                 held_short: (last.held < last.k).then_some((last.held, last.k)),
+                ended: last.rss_kib.is_none() && last.failed > 0,
             })
         })
         .collect()
@@ -591,6 +605,9 @@ pub fn estimates(costs: &[Cost], at: &[u64]) -> String {
             let _ = write!(out, " {threads:.0} | {mib:.0} |");
         }
         let note = match c.held_short {
+            Some((held, k)) if c.ended => {
+                format!("held only {held} of {k}: the process ended (see the notes)")
+            }
             Some((held, k)) => format!("held only {held} of {k}: its listen queue was full"),
             None => String::new(),
         };
@@ -786,6 +803,30 @@ mod tests {
             "| chapter13-threadpool | 0 / 0 | 10 / 0 | 100 / 83 | 1000 / 984 | 1040 / 1025 |"
         ));
         assert!(silent.contains("chapter13-refactor at K = 5000: connection 1024 of 5000"));
+    }
+
+    #[test]
+    fn memory_per_silent_client_is_the_growth_since_k_0() {
+        let points = silent();
+        let at = |server: &str, k: u64| {
+            let p = points
+                .iter()
+                .find(|p| p.server == server && p.k == k)
+                .expect("recorded");
+            per_client_kib(&points, p)
+        };
+        // (76356 - 3136) KiB / 5000 clients.
+        let threaded = at("chapter13-threaded", 5000).expect("measured");
+        assert!((threaded - 14.644).abs() < 0.001, "{threaded}");
+        assert_eq!(at("nginx", 0), None);
+        // The pool held 1040 of 5000: divided by those it held.
+        let pool = at("chapter13-threadpool", 5000).expect("measured");
+        assert!((pool - (3308.0 - 3012.0) / 1040.0).abs() < 0.001, "{pool}");
+        let table = silent_tables(&points, Duration::from_secs(2));
+        assert!(
+            table.contains("| chapter13-threaded | – | 18.4 | 15.0 | 14.7 | 14.6 |"),
+            "{table}"
+        );
     }
 
     #[test]

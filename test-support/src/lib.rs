@@ -7,6 +7,7 @@ pub mod chapters;
 pub mod checker_runs;
 pub mod docs;
 pub mod hardening;
+pub mod many_silent;
 pub mod robustness;
 pub mod scaling;
 pub mod startup;

@@ -81,6 +81,29 @@ pub fn pool(bin: &str) {
     }
 }
 
+/// `chapter13-async`: a silent client is a task, not a thread: with
+/// [`SILENT`] of them the thread count stays where it was once a request had
+/// been answered, and a fresh GET is still answered at once.
+pub fn tasks(bin: &str) {
+    let server = Server::start(bin, &TIMEOUTS);
+    assert_answered(fresh_get(server.addr, CAP), 0);
+    // After an answer: the Ctrl+C thread and a thread for file reads exist.
+    let before = threads(&server);
+    let mut clients = SilentClients::default();
+    clients
+        .grow_to(server.addr, SILENT, CAP)
+        .unwrap_or_else(|e| panic!("silent clients: {e}"));
+    server.wait_for_log_count("接続が完了しました", SILENT + 1, Duration::from_secs(10));
+    if let Some(before) = before {
+        let after = threads(&server).unwrap_or(0);
+        assert!(
+            after <= before,
+            "{before} threads before {SILENT} silent clients, {after} with them"
+        );
+    }
+    assert_answered(fresh_get(server.addr, CAP), SILENT);
+}
+
 fn assert_answered(fresh: Fresh, k: usize) {
     assert!(
         matches!(fresh, Fresh::Answered(_)),

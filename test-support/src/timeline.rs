@@ -67,6 +67,30 @@ pub fn pool(bin: &str) {
     assert!(reused, "no thread served two requests:\n{picture}");
 }
 
+/// The async step: each client is a task, and a few runtime threads (one
+/// per core) run them all: the fast requests still end long before the slow
+/// one, every request is served by a runtime thread (`worker-N`), never by
+/// the accepting one, and no more threads serve than there are cores.
+pub fn tasks(bin: &str) {
+    let server = Server::start(bin, &[]);
+    let rows = run(&server, "通信を終了します ");
+    let picture = term::timeline(bin, &rows, false);
+    served_by_workers(&rows, &picture);
+    let threads = serving_threads(&rows);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(
+        threads.len() <= cores && threads.iter().all(|t| t.starts_with("worker-")),
+        "{cores} runtime threads, yet:\n{picture}"
+    );
+    if cores < rows.len() {
+        let shared = threads.iter().any(|thread| {
+            let served = rows.iter().filter(|r| r.served_by.as_ref() == Some(thread));
+            served.count() > 1
+        });
+        assert!(shared, "no thread ran two tasks:\n{picture}");
+    }
+}
+
 /// Runs the scenario, waits until the log line `last` (e.g. "通信を終了します ")
 /// names every client, joins, and checks the SVG drawn from the rows.
 fn run(server: &Server, last: &str) -> Vec<Row> {

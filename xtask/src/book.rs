@@ -343,6 +343,14 @@ fn read_book(book: &Path, krate: &str) -> Result<Vec<(&'static str, String)>, Er
                 .to_owned(),
         ));
     }
+    if krate == "chapter13-async" {
+        return Err(Error::Usage(
+            "The book has no Python for chapter13-async: it goes beyond the book (a task per \
+             client, as asyncio and nginx do). Compare it with the threaded chapter instead: \
+             cargo xtask side-by-side chapter13-threaded chapter13-async"
+                .to_owned(),
+        ));
+    }
     let Some((_, python_files)) = CHAPTERS.iter().find(|(k, _)| *k == krate) else {
         let known: Vec<&str> = CHAPTERS.iter().map(|(k, _)| *k).collect();
         return Err(Error::Usage(format!(

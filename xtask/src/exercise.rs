@@ -16,16 +16,17 @@ use std::process::ExitCode;
 use crate::repo_root;
 
 /// Each step and the one before it; `None`: the book's starting point.
-pub const STEPS: [(&str, Option<&str>); 4] = [
+pub const STEPS: [(&str, Option<&str>); 5] = [
     ("chapter12-sequential", None),
     ("chapter13-refactor", Some("chapter12-sequential")),
     ("chapter13-threaded", Some("chapter13-refactor")),
     ("chapter13-threadpool", Some("chapter13-threaded")),
+    ("chapter13-async", Some("chapter13-threaded")),
 ];
 
 /// Each step's guide page (under `docs/en/` and `docs/ja/`) and what the
 /// reader changes, for the note at the top of the exercise's `main.rs`.
-const LESSONS: [(&str, &str, &str); 4] = [
+const LESSONS: [(&str, &str, &str); 5] = [
     (
         "chapter12-sequential",
         "chapter12.md",
@@ -49,6 +50,13 @@ const LESSONS: [(&str, &str, &str); 4] = [
         "chapter13-threadpool.md",
         "replace the thread per client with a bounded pool: a fixed\n\
          //! number of worker threads, so a flood of clients cannot start threads without end.",
+    ),
+    (
+        "chapter13-async",
+        "chapter13-async.md",
+        "replace the thread per client with a task per client (tokio):\n\
+         //! async fn and .await where a read or write could wait, tokio::spawn where\n\
+         //! thread::Builder::spawn was, common::async_io for the I/O, a runtime in main.",
     ),
 ];
 
@@ -179,7 +187,7 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "no chapter crate named {name:?}; one of: {} (or 12, 13-refactor, 13, \
-                     13-threadpool)",
+                     13-threadpool, 13-async)",
                     names.join(", ")
                 )
             }
@@ -319,8 +327,9 @@ Makes exercises/my-CRATE, your own crate for step CRATE, from the previous
 step's code (for chapter12-sequential, a server that answers once), and says
 how to run it, check it, and compare it with the chapter. CRATE: one of
 chapter12-sequential, chapter13-refactor, chapter13-threaded,
-chapter13-threadpool, or a short name: 12, 13-refactor, 13 (or 13-threaded),
-13-threadpool. An existing exercise is never overwritten.";
+chapter13-threadpool, chapter13-async, or a short name: 12, 13-refactor, 13
+(or 13-threaded), 13-threadpool, 13-async. An existing exercise is never
+overwritten.";
 
 /// Runs `cargo xtask exercise ARGS...`; `Err` only when the output cannot
 /// be written (see [`crate::exit`]).

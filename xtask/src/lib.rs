@@ -31,8 +31,9 @@ pub struct Step {
     pub new: &'static str,
 }
 
-/// The book's steps, in order.
-pub const STEPS: [Step; 3] = [
+/// The book's steps, in order, then the step beyond it (the async one,
+/// which, like the pool, starts from the threaded chapter).
+pub const STEPS: [Step; 4] = [
     Step {
         old: "chapter12-sequential",
         new: "chapter13-refactor",
@@ -44,6 +45,10 @@ pub const STEPS: [Step; 3] = [
     Step {
         old: "chapter13-threaded",
         new: "chapter13-threadpool",
+    },
+    Step {
+        old: "chapter13-threaded",
+        new: "chapter13-async",
     },
 ];
 
@@ -67,16 +72,17 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// Every chapter crate, in the book's order.
-pub const CHAPTERS: [&str; 4] = [
+pub const CHAPTERS: [&str; 5] = [
     "chapter12-sequential",
     "chapter13-refactor",
     "chapter13-threaded",
     "chapter13-threadpool",
+    "chapter13-async",
 ];
 
 /// The chapter crate `name` means: a crate name, or one of the short names
 /// the checker accepts too (`12`, `13-refactor`, `13` or `13-threaded`,
-/// `13-threadpool`).
+/// `13-threadpool`, `13-async`).
 pub fn chapter_crate(name: &str) -> Option<&'static str> {
     let name = name.trim().to_ascii_lowercase();
     let short = name.strip_prefix("chapter").unwrap_or(&name);
@@ -85,6 +91,7 @@ pub fn chapter_crate(name: &str) -> Option<&'static str> {
         "13-refactor" | "13r" | "refactor" => 1,
         "13" | "13-threaded" | "13t" | "threaded" => 2,
         "13-threadpool" | "13p" | "threadpool" | "pool" => 3,
+        "13-async" | "13a" | "async" => 4,
         _ => return None,
     };
     Some(CHAPTERS[index])

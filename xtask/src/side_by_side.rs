@@ -29,8 +29,8 @@ usage: cargo xtask side-by-side [FROM TO] [--width N]
        cargo xtask side-by-side --book PATH CRATE [--width N]
 
 FROM TO: two chapter crates, e.g. chapter13-refactor chapter13-threaded (or
-short names: 12, 13-refactor, 13, 13-threadpool); with neither, every step of
-the book in order. --book PATH: your clone of
+short names: 12, 13-refactor, 13, 13-threadpool, 13-async); with neither,
+every step of the book in order. --book PATH: your clone of
 https://github.com/bigen1925/introduction-to-web-application-with-python,
 its Python on the left, CRATE's Rust on the right, function by function.
 Width: --width N, else $COLUMNS, else the terminal's, else 100. Colour on a
@@ -452,7 +452,7 @@ pub fn main(args: &[String]) -> io::Result<ExitCode> {
 fn not_a_chapter(name: &str) -> String {
     format!(
         "{name:?} is not a chapter crate; the chapter crates are {} (or 12, 13-refactor, 13, \
-         13-threadpool)",
+         13-threadpool, 13-async)",
         CHAPTERS.join(", ")
     )
 }

@@ -65,6 +65,7 @@ fn a_name_that_is_not_a_chapter_is_named_and_the_chapters_listed() {
         "chapter13-refactor",
         "chapter13-threaded",
         "chapter13-threadpool",
+        "chapter13-async",
     ] {
         assert!(said.contains(krate), "{krate} not listed: {said}");
     }

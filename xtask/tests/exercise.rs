@@ -57,6 +57,12 @@ fn each_step_starts_from_the_previous_steps_code_with_its_own_name() {
         assert!(manifest.contains("common.workspace = true"), "{manifest}");
         let chapter =
             fs::read_to_string(root.join(step).join("Cargo.toml")).expect("chapter manifest");
+        if chapter.contains("tokio") {
+            assert!(
+                manifest.contains("tokio.features") && manifest.contains("common.features"),
+                "the runtime and common's async half are there: {manifest}"
+            );
+        }
         if chapter.contains("crossbeam-channel") {
             assert!(
                 manifest.contains("crossbeam-channel"),
@@ -103,6 +109,7 @@ fn short_names_mean_the_same_steps_as_the_checker_says() {
         ("13-refactor", "chapter13-refactor"),
         ("13", "chapter13-threaded"),
         ("13-threadpool", "chapter13-threadpool"),
+        ("13-async", "chapter13-async"),
     ] {
         let created = create(&root, &temp.0, short).expect("created");
         assert_eq!(created.step, step);

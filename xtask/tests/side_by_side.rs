@@ -293,6 +293,83 @@ fn moved_helpers_face_themselves_in_worker_rs() {
     );
 }
 
+/// The async step: each line that waits now `.await`s, shown as changed
+/// beside its blocking self, and `tokio::spawn` beside the thread's start.
+#[test]
+fn the_async_step_shows_each_await_beside_the_blocking_line() {
+    let step = STEPS[3];
+    assert_eq!(
+        (step.old, step.new),
+        ("chapter13-threaded", "chapter13-async")
+    );
+    let shown = parse_side_by_side(&step_output(step, WIDE), WIDE);
+    let pairs = [
+        ("main.rs", "fn serve(", "async fn serve("),
+        (
+            "main.rs",
+            "let accepted = server_socket.accept();",
+            "let accepted = server_socket.accept().await;",
+        ),
+        (
+            "main.rs",
+            "shutdown.wait_for_workers(config);",
+            "shutdown.wait_for_tasks(config).await;",
+        ),
+        ("worker.rs", "pub fn run(", "pub async fn run("),
+        ("worker.rs", "fn handle_client(", "async fn handle_client("),
+        (
+            "worker.rs",
+            "fn get_static_file_content(",
+            "async fn get_static_file_content(",
+        ),
+    ];
+    for (file, old, new) in pairs {
+        let section = &shown[&(
+            format!("chapter13-threaded/src/{file}"),
+            format!("chapter13-async/src/{file}"),
+        )];
+        let starts = |side: &Option<(usize, String)>, text: &str| {
+            side.as_ref()
+                .is_some_and(|(_, t)| t.trim_start().starts_with(text))
+        };
+        let row = section
+            .rows
+            .iter()
+            .find(|r| starts(&r.left, old))
+            .unwrap_or_else(|| panic!("{file}: no row for {old:?}"));
+        assert_eq!(
+            row.mark, '|',
+            "{file}: {old:?} is not shown as changed: {row:?}"
+        );
+        assert!(
+            starts(&row.right, new),
+            "{file}: {old:?} faces {:?}",
+            row.right
+        );
+    }
+    let main = &shown[&(
+        "chapter13-threaded/src/main.rs".to_owned(),
+        "chapter13-async/src/main.rs".to_owned(),
+    )];
+    let spawn = main
+        .rows
+        .iter()
+        .find(|r| {
+            r.right
+                .as_ref()
+                .is_some_and(|(_, t)| t.contains("tokio::spawn(async move"))
+        })
+        .expect("a row with tokio::spawn");
+    assert_ne!(spawn.mark, ' ', "{spawn:?}");
+    assert!(
+        main.rows.iter().any(|r| r.mark != ' '
+            && r.left
+                .as_ref()
+                .is_some_and(|(_, t)| t.contains("thread::Builder::new()"))),
+        "thread::Builder::new() is not shown as removed"
+    );
+}
+
 static DIRS: AtomicUsize = AtomicUsize::new(0);
 
 /// A fresh folder under the system's temporary directory.

@@ -11,6 +11,10 @@ use crate::svg::{PALETTE, Svg, escape, ticks};
 
 /// Width and height of [`draw`]'s picture.
 pub const SIZE: (f64, f64) = (1180.0, 900.0);
+/// A legend name's width per character (13 px DejaVu Sans, generously).
+const LEGEND_CHAR: f64 = 7.6;
+/// The distance between two rows of the legend.
+const LEGEND_ROW: f64 = 22.0;
 
 /// A plot area: where the data may be drawn.
 #[derive(Debug, Clone, Copy)]
@@ -75,6 +79,14 @@ fn style(index: usize, server: &str) -> Style {
             colour: "#222",
             dash: r#" stroke-dasharray="2 3""#,
             marker: 4,
+        };
+    }
+    // The step the picture is about: a colour no other line has.
+    if server.ends_with("-async") {
+        return Style {
+            colour: "#0072b2",
+            dash: "",
+            marker: 0,
         };
     }
     Style {
@@ -231,10 +243,13 @@ pub fn draw(
     let styles: Vec<Style> = names.iter().enumerate().map(|(i, n)| style(i, n)).collect();
     let top = 76.0 + 17.0 * subtitle.lines().count() as f64;
 
-    // Legend: one row, each entry as wide as its name.
-    let mut x = 24.0;
+    // Legend: each entry as wide as its name, on as many rows as it takes.
+    let (mut x, mut y) = (24.0, top + 4.0);
     for (name, s) in names.iter().zip(&styles) {
-        let y = top + 4.0;
+        let entry = 42.0 + LEGEND_CHAR * name.chars().count() as f64;
+        if x > 24.0 && x + entry > width - 24.0 {
+            (x, y) = (24.0, y + LEGEND_ROW);
+        }
         let _ = writeln!(
             overlay,
             r#"<line class="legend" x1="{x:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{}" stroke-width="2"{}/>"#,
@@ -244,10 +259,10 @@ pub fn draw(
         );
         marker(&mut overlay, s, x + 17.0, y, false, name);
         svg.text(x + 42.0, y + 4.5, r##"fill="#222""##, name);
-        x += 42.0 + 7.6 * name.chars().count() as f64 + 26.0;
+        x += entry + 26.0;
     }
 
-    let plot_top = top + 62.0;
+    let plot_top = y - 4.0 + 62.0;
     let plot_bottom = height - 80.0;
     busy_panel(
         &mut svg,
@@ -530,7 +545,9 @@ fn silent_panels(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scaling::{busy_points, parse_busy, parse_silent, recorded, silent_points};
+    use crate::scaling::{
+        SilentRow, busy_points, parse_busy, parse_silent, recorded, silent_points,
+    };
 
     fn picture() -> String {
         let busy = busy_points(&parse_busy(recorded::BUSY).expect("parses"));
@@ -621,6 +638,65 @@ mod tests {
             .descendants()
             .filter(|n| n.attribute("class") == Some("legend"));
         assert_eq!(legend.count(), 5);
+    }
+
+    #[test]
+    fn a_long_legend_wraps_without_overlapping_and_the_plots_start_below_it() {
+        let mut rows = parse_silent(recorded::SILENT).expect("parses");
+        for extra in ["chapter13-async", "a-reader-s-own-server-with-a-long-name"] {
+            let copies: Vec<_> = rows
+                .iter()
+                .filter(|r| r.server == "nginx")
+                .map(|r| SilentRow {
+                    server: extra.to_owned(),
+                    ..r.clone()
+                })
+                .collect();
+            rows.extend(copies);
+        }
+        let text = draw("t", "s", &[], &silent_points(&rows), Duration::from_secs(2));
+        let doc = roxmltree::Document::parse(&text).expect("well-formed");
+        let legend: Vec<(f64, f64, &str)> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("legend"))
+            .map(|n| {
+                let name = n
+                    .next_sibling_element()
+                    .and_then(|m| m.children().find_map(|t| t.text()))
+                    .expect("a marker with its title");
+                (number(n, "x1"), number(n, "y1"), name)
+            })
+            .collect();
+        assert_eq!(legend.len(), 7);
+        let rows_y: BTreeSet<u64> = legend.iter().map(|(_, y, _)| *y as u64).collect();
+        assert!(
+            rows_y.len() >= 2,
+            "seven long names take two rows: {legend:?}"
+        );
+        for pair in legend.windows(2) {
+            let ((x0, y0, name), (x1, y1, _)) = (pair[0], pair[1]);
+            if y0 == y1 {
+                assert!(
+                    x1 >= x0 + 42.0 + LEGEND_CHAR * name.chars().count() as f64,
+                    "{name} runs into the next entry: {legend:?}"
+                );
+            }
+        }
+        for (x, _, name) in &legend {
+            assert!(
+                x + 42.0 + LEGEND_CHAR * name.chars().count() as f64 <= SIZE.0,
+                "{name} runs off the picture"
+            );
+        }
+        let last_row = legend.iter().map(|(_, y, _)| *y).fold(0.0, f64::max);
+        let first_plot = doc
+            .descendants()
+            .find(|n| n.attribute("class") == Some("plot"))
+            .expect("a plot");
+        assert!(
+            number(first_plot, "y") > last_row + 30.0,
+            "the plots start below the legend"
+        );
     }
 
     #[test]

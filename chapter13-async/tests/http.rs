@@ -1,0 +1,3 @@
+//! The HTTP behaviour all chapters share, checked against this chapter's binary.
+
+test_support::http_suite!(env!("CARGO_BIN_EXE_chapter13-async"));

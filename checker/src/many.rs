@@ -1,0 +1,458 @@
+//! The async step's stage: hundreds of silent clients held open at once,
+//! and a new client answered at once beside them.
+//!
+//! A sequential server and a bounded pool fail it by design (the new client
+//! waits behind the silent ones); a thread per client passes at the cost of
+//! one thread per silent client, which the report states when it can see
+//! the server's threads (Linux, the server on this machine); a task per
+//! client passes on a few threads.
+
+use std::net::{IpAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use crate::basics::curl;
+use crate::client::{Expect, FetchError, Reply, Target, dur, send_and_read};
+use crate::text::Source;
+use crate::threads::SETTLE;
+use crate::{AT_ONCE, Ctx, Group, Outcome, Stage, Text};
+
+/// How many silent clients the stage holds: far more than a pool's workers,
+/// far fewer than any open-files limit a reader meets (macOS starts a
+/// terminal at 256, but the checker raises its own limit; see
+/// [`crate::client::raise_open_files_limit`]).
+pub const MANY: usize = 1000;
+/// How long the new client waits for its answer before the stage gives up
+/// (the verdict is [`AT_ONCE`]; the rest only says how long it took).
+pub const FRESH_WAIT: Duration = Duration::from_secs(3);
+/// Descriptors the checker keeps for itself beside the silent clients.
+const SPARE_FILES: u64 = 32;
+
+/// Where the guide teaches the step (the book has no code for it).
+pub const CH13_ASYNC: Source = Source {
+    book_ja: "本にはありません（第13章のコラムの先：nginx のように、クライアントごとにスレッドではなくタスクを使う）",
+    book_en: "not in the book (past chapter 13's column: a task per client instead of a thread, as nginx does)",
+    guide: "chapter13-async.md",
+};
+
+/// The stage.
+pub fn stages() -> Vec<Stage> {
+    vec![Stage {
+        id: "many-silent",
+        group: Group::Async,
+        title: Text::new(
+            format!(
+                "黙っているクライアントが {MANY} 個つながっていても、新しいクライアントにすぐ応答する"
+            ),
+            format!("with {MANY} silent clients connected, a new client is answered at once"),
+        ),
+        source: CH13_ASYNC,
+        advice: Text::new(
+            "クライアントごとにスレッドではなくタスクを作ります（Python なら asyncio.start_server と async def のハンドラー、Rust なら tokio::spawn）。上限つきのプールでは上限を超えたクライアントが待たされ、クライアントごとのスレッドではクライアントの数だけスレッドが要ります",
+            "give each client a task instead of a thread (in Python asyncio.start_server with an async def handler, in Rust tokio::spawn): a bounded pool makes the clients past its bound wait, and a thread per client needs as many threads as clients",
+        ),
+        run: many_silent,
+    }]
+}
+
+/// What the stage saw.
+#[derive(Debug)]
+pub struct Crowd {
+    /// Silent clients asked for.
+    pub asked: usize,
+    /// Silent clients connected.
+    pub held: usize,
+    /// Why connecting stopped short of `asked`, if it did.
+    pub stopped: Option<FetchError>,
+    /// How long connecting them took.
+    pub connecting: Duration,
+    /// The server's process and its threads while they were held, when the
+    /// checker can see them (Linux, a server on this machine).
+    pub threads: Option<(u32, u64)>,
+    /// The new client's answer (`elapsed`: from its request to the answer's end).
+    pub fresh: Result<Reply, FetchError>,
+}
+
+/// Connects up to `clients` clients that send nothing (stopping at the
+/// first that fails), waits [`SETTLE`], counts the server's threads if it
+/// can, then GETs `path` on a new connection, waiting at most `wait`.
+pub fn crowd(target: &Target, path: &str, clients: usize, wait: Duration) -> Crowd {
+    let started = Instant::now();
+    let mut silent: Vec<TcpStream> = Vec::with_capacity(clients);
+    let mut stopped = None;
+    while silent.len() < clients {
+        match target.connect() {
+            Ok(stream) => silent.push(stream),
+            Err(err) => {
+                stopped = Some(err);
+                break;
+            }
+        }
+    }
+    let connecting = started.elapsed();
+    std::thread::sleep(SETTLE);
+    let threads = target.chosen().and_then(|addr| {
+        let pid = server_pid(addr.ip(), addr.port())?;
+        Some((pid, thread_count(pid)?))
+    });
+    let request = target.request("GET", path);
+    let expect = Expect {
+        timeout: wait,
+        ..Expect::default()
+    };
+    let fresh = target
+        .connect()
+        .and_then(|mut stream| send_and_read(&mut stream, &request, expect));
+    let held = silent.len();
+    drop(silent);
+    Crowd {
+        asked: clients,
+        held,
+        stopped,
+        connecting,
+        threads,
+        fresh,
+    }
+}
+
+fn many_silent(ctx: &Ctx) -> Outcome {
+    let path = ctx.target.path("index.html");
+    // The checker's own descriptors bound how many it can hold.
+    let own = crate::client::raise_open_files_limit();
+    let clients = match own {
+        Some(limit) if limit < MANY as u64 + SPARE_FILES => {
+            limit.saturating_sub(SPARE_FILES).max(1) as usize
+        }
+        _ => MANY,
+    };
+    let repro = vec![
+        hold_silent(ctx.target.authority(), clients),
+        curl(ctx, &path).join(
+            "   ",
+            &Text::new(
+                "（もう一つ別のターミナルで。すぐ応答が来るはず）",
+                "(in another terminal: it should be answered at once)",
+            ),
+        ),
+    ];
+    let seen = crowd(ctx.target, &path, clients, FRESH_WAIT);
+    judge(&seen, own, repro)
+}
+
+/// The verdict: ✓ when all the silent clients were held and the new client
+/// got 200 within [`AT_ONCE`]; the measurement says how many threads the
+/// server used for that, when the checker could see them.
+pub fn judge(seen: &Crowd, own_limit: Option<u64>, repro: Vec<Text>) -> Outcome {
+    let k = seen.asked;
+    let fewer = if k < MANY {
+        Text::new(
+            format!(
+                "（このチェッカーが開けるファイルは {} 個までなので、{MANY} 個ではなく {k} 個）",
+                own_limit.unwrap_or(0)
+            ),
+            format!(
+                " (not {MANY}: this checker may open only {} files)",
+                own_limit.unwrap_or(0)
+            ),
+        )
+    } else {
+        Text::default()
+    };
+    if let Some(err) = &seen.stopped {
+        if matches!(err, FetchError::OwnLimit(_)) {
+            return Outcome::failed_fetch(err, None, repro);
+        }
+        let mut outcome = Outcome::fail(
+            Text::new(
+                format!(
+                    "黙っているクライアントを {k} 個つなごうとしましたが、{} 個目で止まりました（{}）：サーバーが受け付けないので、接続は listen キューにたまり、キューがいっぱいになると新しい接続は待たされます",
+                    seen.held + 1,
+                    err.describe().ja
+                ),
+                format!(
+                    "connecting {k} silent clients stopped at client {} ({}): the server does not accept them, so they pile up in its listen queue, and once it is full, new connections wait",
+                    seen.held + 1,
+                    err.describe().en
+                ),
+            ),
+            repro,
+        );
+        outcome.unresponsive = false; // the silent clients are gone now
+        return outcome;
+    }
+    let threads = match seen.threads {
+        Some((pid, threads)) if threads as usize >= k => Text::new(
+            format!(
+                "。その間サーバー（PID {pid}）のスレッドは {threads} 個でした：クライアント 1 個につきスレッド 1 個です"
+            ),
+            format!(
+                "; meanwhile the server (pid {pid}) ran {threads} threads: a thread per client"
+            ),
+        ),
+        Some((pid, threads)) => Text::new(
+            format!("。その間サーバー（PID {pid}）のスレッドは {threads} 個でした"),
+            format!("; meanwhile the server (pid {pid}) ran {threads} threads"),
+        ),
+        None => Text::new(
+            format!(
+                "（{k} 個をつなぐのに {}。サーバーのスレッド数は、Linux で同じマシンのサーバーのときだけ数えます）",
+                dur(seen.connecting).ja
+            ),
+            format!(
+                " (connecting the {k} took {}; the server's threads are counted only on Linux, for a server on this machine)",
+                dur(seen.connecting).en
+            ),
+        ),
+    };
+    let who = Text::new(
+        format!("黙っているクライアント {k} 個{}", fewer.ja),
+        format!("{k} silent clients{}", fewer.en),
+    );
+    match &seen.fresh {
+        Ok(reply) if reply.status != 200 => Outcome::fail(
+            Text::new(
+                format!("{} が返りました（200 のはず）", reply.status),
+                format!("got {} instead of 200", reply.status),
+            ),
+            repro,
+        ),
+        Ok(reply) if reply.elapsed < AT_ONCE => Outcome::pass(
+            Text::new(
+                format!(
+                    "{}が接続している間に、新しいクライアントに {}で 200{}",
+                    who.ja,
+                    dur(reply.elapsed).ja,
+                    threads.ja
+                ),
+                format!(
+                    "a new client got 200 in {} while {} were connected{}",
+                    dur(reply.elapsed).en,
+                    who.en,
+                    threads.en
+                ),
+            ),
+            repro,
+        ),
+        Ok(reply) => Outcome::fail(
+            Text::new(
+                format!(
+                    "{}が接続している間、新しいクライアントへの応答に {}かかりました：上限つきのプールなら、ワーカーが黙っているクライアントにつかまり、読み込みタイムアウトで空くまで待たされます{}",
+                    who.ja,
+                    dur(reply.elapsed).ja,
+                    threads.ja
+                ),
+                format!(
+                    "while {} were connected, a new client waited {} for its answer: in a bounded pool, the workers are held by silent clients until a read timeout frees one{}",
+                    who.en,
+                    dur(reply.elapsed).en,
+                    threads.en
+                ),
+            ),
+            repro,
+        ),
+        Err(err) => {
+            let mut outcome = Outcome::failed_fetch(
+                err,
+                Some(Text::new(
+                    format!("{}が接続している間の新しいクライアント", who.ja),
+                    format!("a new client while {} were connected", who.en),
+                )),
+                repro,
+            );
+            // Waiting behind silent clients is this stage's failure, not a
+            // server that stopped answering: they are closed now.
+            outcome.unresponsive = false;
+            outcome.measured = outcome.measured.join("", &threads);
+            outcome
+        }
+    }
+}
+
+/// A line that holds `clients` silent clients open for a minute, in the
+/// Python the reader has (too many to open one terminal each).
+fn hold_silent(authority: &str, clients: usize) -> Text {
+    let (host, port) = authority.rsplit_once(':').unwrap_or((authority, "80"));
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let python = if cfg!(windows) { "python" } else { "python3" };
+    let line = format!(
+        "{python} -c \"import socket, time; held = [socket.create_connection(('{host}', {port})) for _ in range({clients})]; time.sleep(60)\""
+    );
+    Text::new(
+        format!(
+            "{line}   （何も送らないクライアント {clients} 個を 60 秒つないだままにする。macOS では先に ulimit -n 4096）"
+        ),
+        format!(
+            "{line}   ({clients} clients that send nothing, held for 60 s; on macOS run ulimit -n 4096 first)"
+        ),
+    )
+}
+
+/// The process listening on `ip:port`, found through its socket's inode
+/// (`/proc/net/tcp*`, then `/proc/PID/fd`): Linux, loopback only (a server
+/// elsewhere is not a process here).
+pub fn server_pid(ip: IpAddr, port: u16) -> Option<u32> {
+    if !cfg!(target_os = "linux") || !ip.is_loopback() {
+        return None;
+    }
+    let inode = ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|path| read(path))
+        .find_map(|text| listening_inode(&text, port))?;
+    let socket = format!("socket:[{inode}]");
+    let procs = std::fs::read_dir("/proc").ok()?;
+    procs.flatten().find_map(|entry| {
+        let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+        let fds = std::fs::read_dir(entry.path().join("fd")).ok()?;
+        fds.flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l.as_os_str() == socket.as_str()))
+            .then_some(pid)
+    })
+}
+
+/// The inode of the socket listening (state `0A`) on `port` in a
+/// `/proc/net/tcp` text.
+pub fn listening_inode(proc_net_tcp: &str, port: u16) -> Option<u64> {
+    let port = format!(":{port:04X}");
+    proc_net_tcp.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (local, state, inode) = (fields.get(1)?, fields.get(3)?, fields.get(9)?);
+        (local.ends_with(&port) && *state == "0A")
+            .then(|| inode.parse().ok())
+            .flatten()
+    })
+}
+
+/// `Threads:` of `/proc/PID/status`.
+pub fn thread_count(pid: u32) -> Option<u64> {
+    let status = read(&format!("/proc/{pid}/status"))?;
+    let line = status.lines().find(|l| l.starts_with("Threads:"))?;
+    line["Threads:".len()..].trim().parse().ok()
+}
+
+#[cfg(target_os = "linux")]
+fn read(path: &str) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read(_path: &str) -> Option<String> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::sync::Arc;
+    use std::thread;
+
+    use super::*;
+
+    /// Reads one request head and answers it with a small 200.
+    fn answer(mut stream: TcpStream) {
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+        let mut head = Vec::new();
+        let mut buf = [0; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+        );
+    }
+
+    /// A server on port 0 whose accept loop runs on `loops` threads, each
+    /// handing every client to a new thread (`per_client`) or serving it
+    /// itself (a pool of `loops` workers).
+    fn server(loops: usize, per_client: bool) -> Target {
+        let listener = Arc::new(TcpListener::bind("127.0.0.1:0").expect("bind"));
+        let addr = listener.local_addr().expect("address");
+        for _ in 0..loops {
+            let listener = Arc::clone(&listener);
+            thread::spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    if per_client {
+                        thread::spawn(move || answer(stream));
+                    } else {
+                        answer(stream);
+                    }
+                }
+            });
+        }
+        Target::from_addr(addr)
+    }
+
+    /// As many silent clients as this process can hold with the server's
+    /// side of each, up to [`MANY`].
+    fn clients() -> usize {
+        match crate::client::raise_open_files_limit() {
+            Some(limit) => MANY.min((limit.saturating_sub(2 * SPARE_FILES) / 2) as usize),
+            None => MANY,
+        }
+    }
+
+    #[test]
+    fn a_thread_per_client_passes_and_the_report_counts_its_threads() {
+        let target = server(1, true);
+        let k = clients();
+        let seen = crowd(&target, "/index.html", k, FRESH_WAIT);
+        assert_eq!((seen.asked, seen.held), (k, k), "{:?}", seen.stopped);
+        let outcome = judge(&seen, None, Vec::new());
+        assert!(outcome.passed, "{}", outcome.measured.en);
+        if cfg!(target_os = "linux") {
+            // This test process is the server: one thread per silent client.
+            let (pid, threads) = seen.threads.expect("threads seen on Linux");
+            assert_eq!(pid, std::process::id());
+            assert!(threads as usize >= k, "{threads} threads for {k} clients");
+            assert!(
+                outcome.measured.en.contains("a thread per client"),
+                "{}",
+                outcome.measured.en
+            );
+            assert!(outcome.measured.ja.contains("スレッド 1 個"));
+        } else {
+            assert!(outcome.measured.en.contains("connecting the"));
+        }
+    }
+
+    #[test]
+    fn a_pool_of_four_fails_and_says_the_new_client_waited() {
+        let target = server(4, false);
+        let seen = crowd(
+            &target,
+            "/index.html",
+            clients(),
+            Duration::from_millis(1500),
+        );
+        let outcome = judge(&seen, None, Vec::new());
+        assert!(!outcome.passed, "{}", outcome.measured.en);
+        assert!(!outcome.unresponsive, "the later stages still run");
+        // Either the listen queue filled while connecting, or the new client
+        // waited behind the four held workers.
+        let en = &outcome.measured.en;
+        assert!(
+            en.contains("stopped at client") || en.contains("no answer in 1.5 s"),
+            "{en}"
+        );
+    }
+
+    #[test]
+    fn the_listening_socket_is_found_by_its_port() {
+        let text = "  sl  local_address rem_address   st tx_queue:rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+             0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1\n\
+             1: 0100007F:1F90 0100007F:C000 01 00000000:00000000 00:00000000 00000000     0        0 4343 1\n";
+        assert_eq!(listening_inode(text, 8080), Some(4242));
+        assert_eq!(listening_inode(text, 8081), None);
+        let line = hold_silent("[::1]:8080", 1000);
+        assert!(
+            line.en
+                .contains("socket.create_connection(('::1', 8080)) for _ in range(1000)"),
+            "{}",
+            line.en
+        );
+        let remote: IpAddr = "192.0.2.1".parse().expect("address");
+        assert_eq!(server_pid(remote, 8080), None, "not a process here");
+    }
+}
