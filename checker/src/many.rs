@@ -39,6 +39,7 @@ pub fn stages() -> Vec<Stage> {
     vec![Stage {
         id: "many-silent",
         group: Group::Async,
+        needs: &["index"],
         title: Text::new(
             format!(
                 "黙っているクライアントが {MANY} 個つながっていても、新しいクライアントにすぐ応答する"

@@ -50,6 +50,7 @@ const STEPS: &[(&str, &str)] = &[
     ("chapter13-refactor", "chapter13-refactor.md"),
     ("chapter13-threaded", "chapter13-threaded.md"),
     ("chapter13-threadpool", "chapter13-threadpool.md"),
+    ("chapter13-async", "chapter13-async.md"),
 ];
 
 /// The guide's languages, each a folder under `docs/`.
