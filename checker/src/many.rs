@@ -178,7 +178,7 @@ pub fn judge(seen: &Crowd, own_limit: Option<u64>, repro: Vec<Text>) -> Outcome 
             repro,
         );
         outcome.unresponsive = false; // the silent clients are gone now
-        return outcome;
+        return outcome.because(waiting_causes(seen.threads, k));
     }
     let threads = match seen.threads {
         Some((pid, threads)) if threads as usize >= k => Text::new(
@@ -249,7 +249,8 @@ pub fn judge(seen: &Crowd, own_limit: Option<u64>, repro: Vec<Text>) -> Outcome 
                 ),
             ),
             repro,
-        ),
+        )
+        .because(waiting_causes(seen.threads, k)),
         Err(err) => {
             let mut outcome = Outcome::failed_fetch(
                 err,
@@ -263,8 +264,33 @@ pub fn judge(seen: &Crowd, own_limit: Option<u64>, repro: Vec<Text>) -> Outcome 
             // server that stopped answering: they are closed now.
             outcome.unresponsive = false;
             outcome.measured = outcome.measured.join("", &threads);
+            if outcome.hint.is_empty() {
+                outcome = outcome.because(waiting_causes(seen.threads, k));
+            }
             outcome
         }
+    }
+}
+
+/// Why a new client waits behind `k` silent ones, most likely first, from
+/// the server's thread count when the checker could see it: a few threads
+/// that stay put point at a bounded pool, one or two at no thread per
+/// client; unseen, both fit.
+pub fn waiting_causes(threads: Option<(u32, u64)>, k: usize) -> Vec<Text> {
+    let pool = Text::new(
+        "上限つきのプール（ThreadPoolExecutor(max_workers=N)）：ワーカー N 個が黙っているクライアントにつかまり、N+1 個目からは待たされます。上限は守ったまま待たせないには、クライアントごとにスレッドではなくタスクを作ります（Python なら asyncio.start_server と async def のハンドラー、Rust なら tokio::spawn）",
+        "a bounded pool (ThreadPoolExecutor(max_workers=N)): its N workers are held by silent clients and client N+1 waits; to keep a bound and not wait, give each client a task instead of a thread (in Python asyncio.start_server with an async def handler, in Rust tokio::spawn)",
+    );
+    let sequential = Text::new(
+        "クライアントごとのスレッドもタスクもない：accept したクライアントを serve() のループ自身が処理するので、黙っているクライアント 1 個で次の accept が止まります（第13章の WorkerThread(...).start() か、tokio::spawn）",
+        "no thread or task per client: serve()'s loop handles each accepted client itself, so one silent client stops the next accept (chapter 13's WorkerThread(...).start(), or tokio::spawn)",
+    );
+    match threads {
+        // The main thread and perhaps one more: nothing runs beside the loop.
+        Some((_, n)) if n <= 2 => vec![sequential, pool],
+        // Fewer threads than clients: a fixed set of workers.
+        Some((_, n)) if (n as usize) < k => vec![pool, sequential],
+        _ => vec![pool, sequential],
     }
 }
 
@@ -437,6 +463,24 @@ mod tests {
             en.contains("stopped at client") || en.contains("no answer in 1.5 s"),
             "{en}"
         );
+        // The hint names the bounded pool first, in both languages.
+        let first = outcome.hint.first().expect("a hint from the measurement");
+        assert!(first.en.starts_with("a bounded pool"), "{}", first.en);
+        assert!(first.ja.starts_with("上限つきのプール"), "{}", first.ja);
+    }
+
+    #[test]
+    fn the_thread_count_orders_the_causes() {
+        let first = |threads| waiting_causes(threads, 1000)[0].en.clone();
+        // One or two threads: nothing runs beside the accept loop.
+        assert!(first(Some((1, 1))).starts_with("no thread or task per client"));
+        assert!(first(Some((1, 2))).starts_with("no thread or task per client"));
+        // A fixed handful: a pool's workers.
+        assert!(first(Some((1, 18))).starts_with("a bounded pool"));
+        // Unseen (not Linux, or a remote server): both, the pool first.
+        let unseen = waiting_causes(None, 1000);
+        assert_eq!(unseen.len(), 2);
+        assert!(unseen[0].en.starts_with("a bounded pool"));
     }
 
     #[test]
