@@ -94,8 +94,8 @@ cargo test --locked --target "$TARGET" "$@" || status=$?
 # browser, still running in the prefix.
 left=$(for environ in /proc/[0-9]*/environ; do
   pid=${environ#/proc/}; pid=${pid%/environ}
-  tr '\0' '\n' <"$environ" 2>/dev/null | grep -qx "WINEPREFIX=$WINEPREFIX" || continue
-  args=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+  { tr '\0' '\n' <"$environ" | grep -qx "WINEPREFIX=$WINEPREFIX"; } 2>/dev/null || continue
+  args=$({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null) || continue
   case $args in *"$TARGET"*|*chrom*|*msedge*) echo "  $pid $args" ;; esac
 done)
 if [ -n "$left" ]; then
@@ -105,8 +105,8 @@ if [ -n "$left" ]; then
 fi
 after=$(untracked)
 if [ "$after" != "$before" ]; then
-  echo "test-windows-wine: files left behind by the tests:" >&2
-  diff <(echo "$before") <(echo "$after") | grep '^>' >&2 || true
+  echo "test-windows-wine: files left behind by the tests (git status, before and after):" >&2
+  diff <(echo "$before") <(echo "$after") >&2 || true
   status=1
 fi
 exit "$status"

@@ -242,10 +242,28 @@ fn every_exercise_compiles_as_a_workspace_member() {
         &manifest[end..]
     )
     .replace("path = \"", "path = \"../../");
+    for path in manifest.split("path = \"").skip(1) {
+        let path = path.split('"').next().unwrap_or_default();
+        assert!(
+            path.starts_with("../../") && !path.contains([':', '?', '\\']),
+            "not a plain relative path: {path:?}"
+        );
+    }
     fs::write(temp.0.join("Cargo.toml"), manifest).expect("write manifest");
     fs::copy(root.join("Cargo.lock"), temp.0.join("Cargo.lock")).expect("copy the lock file");
     for (step, _) in STEPS {
         create(&root, &temp.0.join("exercises"), step).expect("created");
+    }
+    // The Windows build of this test, run under Wine on Linux, is told (in
+    // CARGO) of Linux's cargo, which Wine starts without waiting for it: the
+    // check would race the folder's removal. On Windows CARGO is cargo.exe.
+    if cfg!(windows) && under_wine() {
+        eprintln!(
+            "SKIP every_exercise_compiles_as_a_workspace_member: under Wine, CARGO is \
+             Linux's cargo, which a Windows program cannot run and wait for; on Windows \
+             cargo.exe runs this"
+        );
+        return;
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let out = Command::new(&cargo)
@@ -253,21 +271,8 @@ fn every_exercise_compiles_as_a_workspace_member() {
         .current_dir(&temp.0)
         // Relative to the folder above: target/exercise-check.
         .env("CARGO_TARGET_DIR", "../exercise-check")
-        .output();
-    let out = match out {
-        Ok(out) => out,
-        // The Windows build of this test, run under Wine on Linux, is told
-        // (in CARGO) of Linux's cargo, which a Windows program cannot start;
-        // on Windows CARGO is cargo.exe and this runs.
-        Err(err) if cfg!(windows) && under_wine() => {
-            eprintln!(
-                "SKIP every_exercise_compiles_as_a_workspace_member: under Wine, {cargo} \
-                 is Linux's cargo and does not start ({err}); on Windows cargo.exe runs this"
-            );
-            return;
-        }
-        Err(err) => panic!("run {cargo} check: {err}"),
-    };
+        .output()
+        .unwrap_or_else(|err| panic!("run {cargo} check: {err}"));
     assert!(
         out.status.success(),
         "cargo check failed:\n{}",
