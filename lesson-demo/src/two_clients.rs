@@ -204,10 +204,14 @@ pub fn experiment(
         thread::sleep(Duration::from_millis(100));
         let b_client = scope.spawn(move || -> Result<(), Failure> {
             let mut b = target.connect().map_err(|e| failed("B", e))?;
-            let sent = zero.elapsed();
-            let _ = events.send((Event::BSent, sent));
+            let _ = events.send((Event::BSent, zero.elapsed()));
+            // The answer's clock starts after that send, which may wake the
+            // printing thread and switch to it: stamped before the send, a
+            // busy machine made B's answer look earlier than it was, even
+            // earlier than A's request that a sequential server needed first.
+            let started = zero.elapsed();
             let reply = send_and_read(&mut b, request, expect).map_err(|e| failed("B", e))?;
-            let _ = events.send((Event::BAnswered(reply.status), sent + reply.elapsed));
+            let _ = events.send((Event::BAnswered(reply.status), started + reply.elapsed));
             Ok(())
         });
 

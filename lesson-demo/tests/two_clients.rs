@@ -12,7 +12,9 @@ use std::time::Duration;
 use checker::Target;
 use lesson_demo::two_clients::experiment;
 
-const HOLD: Duration = Duration::from_millis(600);
+/// Long enough that B's whole exchange fits in A's silence on a loaded
+/// machine, and under Wine (0.6 s did not: B's answer once took 0.5 s there).
+const HOLD: Duration = Duration::from_secs(2);
 
 /// Reads a request head and answers it with a tiny page, then closes.
 fn answer(mut client: TcpStream) {

@@ -34,7 +34,8 @@ pub enum Kind {
 /// The browser named by `$CHROME`, else the first Chrome, Chromium or Edge
 /// that `headless_chrome` finds (on `PATH`, in macOS's /Applications, in
 /// Windows' registry), else where Linux distributions and Windows install
-/// them outside `PATH`.
+/// them outside `PATH`. On Windows only a `.exe`: under Wine, Linux's
+/// `/usr/bin/chromium` is a file too, but no Windows program can run it.
 fn find_chromium() -> Option<PathBuf> {
     let named = std::env::var_os("CHROME").map(PathBuf::from);
     let discovered = headless_chrome::browser::default_executable().ok();
@@ -44,7 +45,9 @@ fn find_chromium() -> Option<PathBuf> {
         "/usr/bin/google-chrome",
         "/snap/bin/chromium",
     ]
-    .map(PathBuf::from);
+    .map(PathBuf::from)
+    .into_iter()
+    .filter(|_| cfg!(target_os = "linux"));
     // Edge ships with Windows; Chrome installed for one user lives in LOCALAPPDATA.
     let windows = [
         ("ProgramFiles", r"Microsoft\Edge\Application\msedge.exe"),
@@ -62,15 +65,20 @@ fn find_chromium() -> Option<PathBuf> {
         .chain(discovered)
         .chain(linux)
         .chain(windows)
-        .find(|p| p.is_file())
+        .find(|p| p.is_file() && (cfg!(not(windows)) || p.extension() == Some(OsStr::new("exe"))))
 }
 
 /// Runs the whole browser check against `bin`, or prints SKIP when no
 /// Chromium is installed (a failure when `REQUIRE_BROWSER=1`).
 pub fn page_renders_as_the_book_says(bin: &str, kind: Kind) {
     let Some(chromium) = find_chromium() else {
-        let message = "no Chrome, Chromium or Edge found: install one (on Debian, \
-                       `apt-get install chromium`), or set CHROME=/path/to/it";
+        let message = if crate::under_wine() {
+            "under Wine: no Windows browser in the Wine prefix (Windows ships Edge, \
+             so on Windows this runs)"
+        } else {
+            "no Chrome, Chromium or Edge found: install one (on Debian, \
+             `apt-get install chromium`), or set CHROME=/path/to/it"
+        };
         assert!(
             std::env::var("REQUIRE_BROWSER").as_deref() != Ok("1"),
             "REQUIRE_BROWSER=1 but {message}"
@@ -149,8 +157,11 @@ fn launch(chromium: PathBuf, profile: PathBuf) -> Browser {
     .iter()
     .map(OsStr::new)
     .collect();
+    // Port 0: the browser picks a free port and prints it, so there is one
+    // attempt (headless_chrome otherwise tries up to 11 ports, 30 s each).
     let options = LaunchOptions::default_builder()
-        .path(Some(chromium))
+        .path(Some(chromium.clone()))
+        .port(Some(0))
         .headless(true)
         .sandbox(false)
         .user_data_dir(Some(profile))
@@ -158,7 +169,15 @@ fn launch(chromium: PathBuf, profile: PathBuf) -> Browser {
         .args(args)
         .build()
         .expect("launch options");
-    Browser::new(options).expect("start Chromium")
+    // A browser that did not come up is killed and waited for by
+    // headless_chrome before it returns the error.
+    Browser::new(options).unwrap_or_else(|err| {
+        panic!(
+            "could not start {} as a headless browser: {err:#}; set CHROME to a working \
+             Chrome, Chromium or Edge",
+            chromium.display()
+        )
+    })
 }
 
 /// Title, heading, its colour from index.css, and the decoded logo.

@@ -13,6 +13,7 @@ pub mod scaling;
 pub mod startup;
 pub mod suite;
 pub mod timeline;
+pub mod windows_paths;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -26,6 +27,29 @@ use std::time::{Duration, Instant};
 /// as `SKIP name: why`: nothing passes silently.
 pub fn skip(name: &str, why: &str) {
     eprintln!("SKIP {name}: {why}");
+}
+
+/// True where this Windows build runs under Wine, which has the registry
+/// key `HKLM\Software\Wine` (asked once, with Windows' `reg`); false on
+/// Windows itself and on every other system. Tests skip with "under Wine"
+/// only where Wine alone is the reason, so that Windows runs them.
+pub fn under_wine() -> bool {
+    #[cfg(windows)]
+    {
+        static WINE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *WINE.get_or_init(|| {
+            Command::new("reg")
+                .args(["query", r"HKLM\Software\Wine"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        })
+    }
+    #[cfg(not(windows))]
+    {
+        false
+    }
 }
 
 /// True, after saying so, where a test cannot send the server Ctrl+C

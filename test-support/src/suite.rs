@@ -322,7 +322,9 @@ impl TempDir {
         let path = std::env::temp_dir().join(name);
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("create temp dir");
-        TempDir(path.canonicalize().expect("canonical temp dir"))
+        // dunce: `C:\Users\...`, not `\\?\C:\Users\...`, which other
+        // programs (a browser's --user-data-dir) take for a relative name.
+        TempDir(dunce::canonicalize(&path).expect("canonical temp dir"))
     }
 
     /// Its path.

@@ -228,41 +228,70 @@ fn paths_print_from_the_repository_root() {
 }
 
 /// The exercises compile as members of a workspace like this one: a
-/// temporary workspace with the root's shared settings (paths made
-/// absolute) and `exercises/*`, checked offline in a target folder of its
-/// own (the outer `cargo test` holds the main one).
+/// temporary workspace in `target/` with the root's shared settings (its
+/// paths made relative, `../../common`: plain on every system, where an
+/// absolute one would be `\\?\C:\...` on Windows) and `exercises/*`, checked
+/// offline in a target folder of its own (the outer `cargo test` holds the
+/// main one).
 #[test]
 fn every_exercise_compiles_as_a_workspace_member() {
-    let temp = Temp::new("compile");
-    let root = repo_root().canonicalize().expect("root");
+    let root = repo_root();
+    let folder = format!("xtask-exercise-compile-{}", std::process::id());
+    let temp = Temp(root.join("target").join(folder));
+    let _ = fs::remove_dir_all(&temp.0);
+    fs::create_dir_all(&temp.0).expect("create a folder in target/");
     let manifest = fs::read_to_string(root.join("Cargo.toml")).expect("root manifest");
     let start = manifest.find("members = [").expect("members");
     let end = start + manifest[start..].find(']').expect("end of members") + 1;
-    let absolute = root.to_string_lossy().replace('\\', "/");
     let manifest = format!(
         "{}members = [\"exercises/*\"]{}",
         &manifest[..start],
         &manifest[end..]
     )
-    .replace("path = \"", &format!("path = \"{absolute}/"));
+    .replace("path = \"", "path = \"../../");
+    for path in manifest.split("path = \"").skip(1) {
+        let path = path.split('"').next().unwrap_or_default();
+        assert!(
+            path.starts_with("../../") && !path.contains([':', '?', '\\']),
+            "not a plain relative path: {path:?}"
+        );
+    }
     fs::write(temp.0.join("Cargo.toml"), manifest).expect("write manifest");
     fs::copy(root.join("Cargo.lock"), temp.0.join("Cargo.lock")).expect("copy the lock file");
     for (step, _) in STEPS {
         create(&root, &temp.0.join("exercises"), step).expect("created");
     }
+    // The Windows build of this test, run under Wine on Linux, is told (in
+    // CARGO) of Linux's cargo, which Wine starts without waiting for it: the
+    // check would race the folder's removal. On Windows CARGO is cargo.exe.
+    if cfg!(windows) && under_wine() {
+        eprintln!(
+            "SKIP every_exercise_compiles_as_a_workspace_member: under Wine, CARGO is \
+             Linux's cargo, which a Windows program cannot run and wait for; on Windows \
+             cargo.exe runs this"
+        );
+        return;
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let out = Command::new(cargo)
+    let out = Command::new(&cargo)
         .args(["check", "--offline", "--workspace", "--quiet"])
         .current_dir(&temp.0)
-        .env(
-            "CARGO_TARGET_DIR",
-            root.join("target").join("exercise-check"),
-        )
+        // Relative to the folder above: target/exercise-check.
+        .env("CARGO_TARGET_DIR", "../exercise-check")
         .output()
-        .expect("run cargo check");
+        .unwrap_or_else(|err| panic!("run {cargo} check: {err}"));
     assert!(
         out.status.success(),
         "cargo check failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Whether this Windows build runs under Wine, which has the registry key
+/// `HKLM\Software\Wine`; asked with Windows' `reg`.
+fn under_wine() -> bool {
+    Command::new("reg")
+        .args(["query", r"HKLM\Software\Wine"])
+        .output()
+        .is_ok_and(|out| out.status.success())
 }
