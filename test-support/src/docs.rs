@@ -1374,7 +1374,7 @@ pub fn chapter_pages_are_linked() {
     for lang in ["ja", "en"] {
         let (box_title, book, other_book) = if lang == "ja" {
             (
-                "## この章で初めて出る Rust",
+                "## このステップで初めて出る Rust",
                 "https://doc.rust-jp.rs/book-ja/",
                 "https://doc.rust-lang.org/book/",
             )
