@@ -525,7 +525,7 @@ pub fn client_block_matches(
     );
     let verdict = &shown[shown.len() - 1];
     let expected = match (ja, one_at_a_time) {
-        (true, true) => "1 クライアントずつ",
+        (true, true) => "クライアントを 1 個ずつ",
         (true, false) => "並列",
         (false, true) => "one at a time",
         (false, false) => "parallel",
