@@ -273,7 +273,7 @@ fn header(options: &Options) -> String {
     let hold = secs(options.hold);
     if options.ja {
         format!(
-            "2 つのクライアントで {} を取得します（A は {hold} 秒間リクエストを送りません）",
+            "クライアント 2 個で {} を取得します（A は {hold} 秒間リクエストを送りません）",
             options.url
         )
     } else {
@@ -293,7 +293,7 @@ fn verdict(outcome: Outcome, ja: bool) -> String {
         }
         (true, false) => "→ parallel: B was answered while A was still silent.".to_owned(),
         (false, true) => format!(
-            "→ 1 クライアントずつ処理しています：B の応答は A のあと、{} 秒後でした。",
+            "→ クライアントを 1 個ずつ処理しています：B の応答は A のあと、{} 秒後でした。",
             secs(at)
         ),
         (false, false) => format!(

@@ -525,7 +525,7 @@ pub fn client_block_matches(
     );
     let verdict = &shown[shown.len() - 1];
     let expected = match (ja, one_at_a_time) {
-        (true, true) => "1 クライアントずつ",
+        (true, true) => "クライアントを 1 個ずつ",
         (true, false) => "並列",
         (false, true) => "one at a time",
         (false, false) => "parallel",
@@ -1374,7 +1374,7 @@ pub fn chapter_pages_are_linked() {
     for lang in ["ja", "en"] {
         let (box_title, book, other_book) = if lang == "ja" {
             (
-                "## この章で初めて出る Rust",
+                "## このステップで初めて出る Rust",
                 "https://doc.rust-jp.rs/book-ja/",
                 "https://doc.rust-lang.org/book/",
             )
