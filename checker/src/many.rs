@@ -317,22 +317,25 @@ fn hold_silent(authority: &str, clients: usize) -> Text {
 /// (`/proc/net/tcp*`, then `/proc/PID/fd`): Linux, loopback only (a server
 /// elsewhere is not a process here).
 pub fn server_pid(ip: IpAddr, port: u16) -> Option<u32> {
-    if !cfg!(target_os = "linux") || !ip.is_loopback() {
-        return None;
+    if cfg!(target_os = "linux") && ip.is_loopback() {
+        let inode = ["/proc/net/tcp", "/proc/net/tcp6"]
+            .iter()
+            .filter_map(|path| read(path))
+            .find_map(|text| listening_inode(&text, port))?;
+        let socket = format!("socket:[{inode}]");
+        let procs = std::fs::read_dir("/proc").ok()?;
+        procs.flatten().find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let fds = std::fs::read_dir(entry.path().join("fd")).ok()?;
+            fds.flatten()
+                .any(|fd| {
+                    std::fs::read_link(fd.path()).is_ok_and(|l| l.as_os_str() == socket.as_str())
+                })
+                .then_some(pid)
+        })
+    } else {
+        None
     }
-    let inode = ["/proc/net/tcp", "/proc/net/tcp6"]
-        .iter()
-        .filter_map(|path| read(path))
-        .find_map(|text| listening_inode(&text, port))?;
-    let socket = format!("socket:[{inode}]");
-    let procs = std::fs::read_dir("/proc").ok()?;
-    procs.flatten().find_map(|entry| {
-        let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-        let fds = std::fs::read_dir(entry.path().join("fd")).ok()?;
-        fds.flatten()
-            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l.as_os_str() == socket.as_str()))
-            .then_some(pid)
-    })
 }
 
 /// The inode of the socket listening (state `0A`) on `port` in a
@@ -350,9 +353,13 @@ pub fn listening_inode(proc_net_tcp: &str, port: u16) -> Option<u64> {
 
 /// `Threads:` of `/proc/PID/status`.
 pub fn thread_count(pid: u32) -> Option<u64> {
-    let status = read(&format!("/proc/{pid}/status"))?;
-    let line = status.lines().find(|l| l.starts_with("Threads:"))?;
-    line["Threads:".len()..].trim().parse().ok()
+    if cfg!(target_os = "linux") {
+        let status = read(&format!("/proc/{pid}/status"))?;
+        let line = status.lines().find(|l| l.starts_with("Threads:"))?;
+        line["Threads:".len()..].trim().parse().ok()
+    } else {
+        None
+    }
 }
 
 #[cfg(target_os = "linux")]

@@ -300,7 +300,7 @@ pub(crate) fn judge_beside_silent(
     };
     let why = match pool {
         None => Text::new(
-            "このサーバーは一度に一つのクライアントにしか応答しません",
+            "このサーバーは一度にクライアント 1 個にしか応答しません",
             "this server answers one client at a time",
         ),
         Some(n) => Text::new(
@@ -489,7 +489,7 @@ fn trickle(ctx: &Ctx) -> Outcome {
         Outcome::fail(
             Text::new(
                 format!(
-                    "クライアント 1 個が {}かけて送る間、ほかのクライアント {FAST} 個への応答は中央値 {}、最大 {}待たされました：このサーバーは一度に一つのクライアントにしか応答しません",
+                    "クライアント 1 個が {}かけて送る間、ほかのクライアント {FAST} 個への応答は中央値 {}、最大 {}待たされました：このサーバーは一度にクライアント 1 個にしか応答しません",
                     trickle.ja, median.ja, max_text.ja
                 ),
                 format!(

@@ -118,7 +118,7 @@ pub fn fails_threads_stages(bin: &str) {
         (
             &ja,
             [
-                "このサーバーは一度に一つのクライアントにしか応答しません",
+                "このサーバーは一度にクライアント 1 個にしか応答しません",
                 "ガイド：docs/ja/chapter13-threaded.md",
                 "ヒント：クライアントごとのスレッドがない",
                 "または：thread.start() ではなく thread.run()",
