@@ -77,7 +77,9 @@ fi
 
 # One wineserver for the whole run, instead of one started and stopped for
 # each test binary; it and everything left in the prefix end with the run.
-"$wineserver" -p
+# What it prints (a list of objects still open when it is stopped) goes to a
+# log in the prefix, not into the test output.
+"$wineserver" -p 2>>"$WINEPREFIX/wineserver.log"
 trap '"$wineserver" -k 2>/dev/null || true' EXIT
 
 # The browser tests look for a Windows browser; Wine has none (see
