@@ -74,8 +74,9 @@ pub struct Crowd {
 }
 
 /// Connects up to `clients` clients that send nothing (stopping at the
-/// first that fails), waits [`SETTLE`], counts the server's threads if it
-/// can, then GETs `path` on a new connection, waiting at most `wait`.
+/// first that fails), waits [`SETTLE`] or as long as connecting took, counts
+/// the server's threads if it can, then GETs `path` on a new connection,
+/// waiting at most `wait`.
 pub fn crowd(target: &Target, path: &str, clients: usize, wait: Duration) -> Crowd {
     let started = Instant::now();
     let mut silent: Vec<TcpStream> = Vec::with_capacity(clients);
@@ -90,7 +91,11 @@ pub fn crowd(target: &Target, path: &str, clients: usize, wait: Duration) -> Cro
         }
     }
     let connecting = started.elapsed();
-    std::thread::sleep(SETTLE);
+    // A server accepts about as fast as clients connect, so it may still be
+    // catching up with the crowd (under Wine, a thread per client took 1.2 s
+    // to connect 1000): the new client should meet a server that has taken
+    // them all, not queue behind them. A pool's workers stay held either way.
+    std::thread::sleep(SETTLE.max(connecting));
     let threads = target.chosen().and_then(|addr| {
         let pid = server_pid(addr.ip(), addr.port())?;
         Some((pid, thread_count(pid)?))
