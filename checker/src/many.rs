@@ -297,7 +297,7 @@ pub fn judge(seen: &Crowd, own_limit: Option<u64>, repro: Vec<Text>) -> Outcome 
             // Waiting behind silent clients is this stage's failure, not a
             // server that stopped answering: they are closed now.
             outcome.unresponsive = false;
-            outcome.measured = outcome.measured.join("", &threads);
+            outcome.measured = outcome.measured.join("", &before).join("", &threads);
             if outcome.hint.is_empty() {
                 outcome = outcome.because(waiting_causes(seen.threads, k));
             }
@@ -323,7 +323,7 @@ fn late_before(late: &[Duration]) -> Text {
     } else {
         Text::new(
             format!(
-                "（その前の新しいクライアント {} 個は {ja}待ちました）",
+                "（その前の新しいクライアント {} 個は、それぞれ {ja}待ちました）",
                 late.len()
             ),
             format!(" (the {} new clients before it waited {en})", late.len()),
@@ -529,11 +529,10 @@ mod tests {
             en.contains("(the 2 new clients before it waited 1."),
             "{en}"
         );
+        let ja = &outcome.measured.ja;
         assert!(
-            outcome
-                .measured
-                .ja
-                .contains("その前の新しいクライアント 2 個は")
+            ja.contains("その前の新しいクライアント 2 個は、それぞれ 1."),
+            "{ja}"
         );
     }
 
