@@ -17,7 +17,7 @@ pub const SERVER_NAME: &str = "HenaServer/0.1";
 /// streamed in pieces of `STREAM_BUFFER` bytes, so memory stays flat.
 const INLINE_FILE_LIMIT: u64 = 64 * 1024;
 
-/// Measured with `scripts/bench.sh` (workload D), a plain read/write loop with
+/// Measured with `tools/scripts/bench.sh` (workload D), a plain read/write loop with
 /// this buffer moved an 8 MiB file about 30% faster over loopback than
 /// `sendfile`, which is what `std::io::copy` picks for a file and a socket.
 pub(crate) const STREAM_BUFFER: usize = 128 * 1024;

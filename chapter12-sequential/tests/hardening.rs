@@ -1,3 +1,0 @@
-//! Hardening (issue 13), checked against this chapter's binary.
-
-test_support::hardening_suite!(env!("CARGO_BIN_EXE_chapter12-sequential"));

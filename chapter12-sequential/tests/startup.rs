@@ -1,3 +1,0 @@
-//! What a newcomer sees before the server runs: help, version, start-up errors.
-
-test_support::startup_suite!(env!("CARGO_BIN_EXE_chapter12-sequential"));

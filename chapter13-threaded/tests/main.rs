@@ -1,0 +1,173 @@
+//! Every test of `chapter13-threaded`, in one test binary (one link, one run):
+//! each module below checks one side of the step against its real binary.
+
+mod browser {
+    //! The book's test of success in headless Chromium: red heading, logo shown,
+    //! and reloads with and without an idle connection held open.
+
+    use test_support::browser::{Kind, page_renders_as_the_book_says};
+
+    #[test]
+    fn page_renders_in_chromium_as_the_book_says() {
+        page_renders_as_the_book_says(env!("CARGO_BIN_EXE_chapter13-threaded"), Kind::Threaded);
+    }
+}
+
+mod chapter {
+    //! What is particular to chapter 13 (threaded): Server and Worker log lines,
+    //! and clients that no longer wait for each other.
+
+    use test_support::chapters;
+
+    const BIN: &str = env!("CARGO_BIN_EXE_chapter13-threaded");
+
+    #[test]
+    fn logs_like_the_book() {
+        let server_lines = [
+            "=== Server: サーバーを起動します ===",
+            "=== Server: クライアントからの接続を待ちます ===",
+            "=== Server: クライアントとの接続が完了しました remote_address: ADDR ===",
+            "=== Server: クライアントからの接続を待ちます ===",
+            "=== Server: クライアントとの接続が完了しました remote_address: ADDR ===",
+            "=== Server: クライアントからの接続を待ちます ===",
+            "=== Server: サーバーを停止します。 ===",
+        ];
+        let worker_lines = [
+            "=== Worker: クライアントとの通信を終了します remote_address: ADDR ===",
+            "=== Worker: リクエストの処理中にエラーが発生しました ===",
+            "=== Worker: クライアントとの通信を終了します remote_address: ADDR ===",
+        ];
+        chapters::logs_like_the_book(BIN, &server_lines, &worker_lines);
+    }
+
+    #[test]
+    fn idle_client_does_not_delay_others() {
+        chapters::idle_client_does_not_delay_others(BIN);
+    }
+
+    #[test]
+    fn fifty_concurrent_clients_get_exact_bytes() {
+        chapters::concurrent_clients_get_exact_bytes(BIN, 50);
+    }
+
+    #[test]
+    fn the_books_slow_client_no_longer_makes_the_others_wait() {
+        chapters::slow_client_scenario(BIN, false);
+    }
+}
+
+mod checker {
+    //! The checker (`cargo run -p checker`) against this chapter's binary.
+
+    use test_support::checker_runs;
+
+    const BIN: &str = env!("CARGO_BIN_EXE_chapter13-threaded");
+
+    #[test]
+    fn passes_its_own_chapters_stages_and_the_beyond_stages() {
+        checker_runs::passes_own_chapter(BIN, "chapter13-threaded");
+    }
+
+    #[test]
+    fn fails_the_pools_bound_stage() {
+        checker_runs::fails_pool_bound(BIN);
+    }
+
+    #[test]
+    fn the_guides_sample_report_matches_a_real_run() {
+        checker_runs::guide_samples_match(BIN, "chapter13-threaded");
+    }
+}
+
+mod docs {
+    //! The guide against this chapter: console blocks, responses, options table.
+    test_support::docs_tests!("chapter13-threaded");
+}
+
+mod hardening {
+    //! Hardening (issue 13), checked against this chapter's binary.
+
+    test_support::hardening_suite!(env!("CARGO_BIN_EXE_chapter13-threaded"));
+}
+
+mod http {
+    //! The HTTP behaviour all chapters share, checked against this chapter's binary.
+
+    test_support::http_suite!(env!("CARGO_BIN_EXE_chapter13-threaded"));
+    test_support::windows_paths_test!(env!("CARGO_BIN_EXE_chapter13-threaded"));
+}
+
+mod many_silent {
+    //! The checker's many-silent stage (chapter13-async's): passed, at a thread per client.
+
+    const BIN: &str = env!("CARGO_BIN_EXE_chapter13-threaded");
+
+    #[test]
+    fn holds_many_silent_clients_and_answers_a_new_one_at_once() {
+        test_support::many_silent::passes(BIN, true);
+    }
+}
+
+mod robustness {
+    //! Ctrl+C and bad actors against the threaded chapter.
+
+    use test_support::robustness;
+
+    const BIN: &str = env!("CARGO_BIN_EXE_chapter13-threaded");
+    const STOP: &str = "=== Server: サーバーを停止します。 ===";
+
+    #[test]
+    fn ctrl_c_with_an_idle_client_stops_with_the_books_line() {
+        robustness::stops_on_signal_with_idle_client(BIN, "INT", STOP);
+    }
+
+    #[test]
+    fn sigterm_stops_with_the_books_line() {
+        robustness::stops_on_signal_with_idle_client(BIN, "TERM", STOP);
+    }
+
+    #[test]
+    fn ctrl_c_lets_a_download_in_flight_finish() {
+        robustness::download_in_flight_completes_after_ctrl_c(BIN, STOP);
+    }
+
+    #[test]
+    fn trickling_client_is_cut_off_at_the_request_deadline() {
+        robustness::trickling_client_is_cut_off(BIN);
+    }
+
+    #[test]
+    fn client_that_stops_reading_is_cut_off_by_the_write_timeout() {
+        robustness::client_that_stops_reading_is_cut_off(BIN);
+    }
+
+    #[test]
+    fn survives_a_thousand_connections_at_once() {
+        robustness::survives_a_thousand_connections(BIN);
+    }
+}
+
+mod scaling {
+    //! The cost of silent clients, live: one thread each, and a fresh client is
+    //! still answered.
+
+    #[test]
+    fn every_silent_client_costs_a_thread_and_nobody_waits() {
+        test_support::scaling::threaded(env!("CARGO_BIN_EXE_chapter13-threaded"));
+    }
+}
+
+mod startup {
+    //! What a newcomer sees before the server runs: help, version, start-up errors.
+
+    test_support::startup_suite!(env!("CARGO_BIN_EXE_chapter13-threaded"));
+}
+
+mod timeline {
+    //! The book's second figure, from a live run: each client on a worker thread.
+
+    #[test]
+    fn workers_serve_the_fast_requests_before_the_slow_one_ends() {
+        test_support::timeline::threaded(env!("CARGO_BIN_EXE_chapter13-threaded"));
+    }
+}
