@@ -23,10 +23,10 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Longest wait for the client to close its side.
-pub const LINGER_TIME: Duration = Duration::from_secs(2);
+pub(crate) const LINGER_TIME: Duration = Duration::from_secs(2);
 
 /// Most bytes read and dropped from one client while waiting.
-pub const LINGER_BYTES: usize = 1024 * 1024;
+pub(crate) const LINGER_BYTES: usize = 1024 * 1024;
 
 /// Most connections lingering at once; past this the oldest is closed at
 /// once, so lingering never holds more than this many file descriptors.
