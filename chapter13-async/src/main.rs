@@ -27,7 +27,13 @@ fn main() {
         .enable_all()
         .thread_name_fn(common::async_io::thread_name)
         .build();
-    if let Err(err) = runtime.and_then(|runtime| runtime.block_on(serve(&config))) {
+    let served = runtime.and_then(|runtime| {
+        // The accept loop is a task too, on a runtime thread: a task it spawns
+        // starts on that same thread, with no other thread to wake.
+        let config = Arc::clone(&config);
+        runtime.block_on(async { tokio::spawn(async move { serve(&config).await }).await? })
+    });
+    if let Err(err) = served {
         common::exit_on_start_error(&config, err);
     }
 }

@@ -25,7 +25,7 @@ async fn handle_client(client_socket: &mut Connection, config: &Config) -> Resul
     let Some(request) = common::async_io::receive_request(client_socket).await? else {
         return Ok(()); // connected, then left without a request (a preconnect)
     };
-    let response = match get_static_file_content(&request.path, config).await {
+    let response = match get_static_file_content(&request.path, config) {
         Ok(file) => {
             let content_type = get_content_type(&file.path);
             Response::file(file, content_type)
@@ -40,8 +40,8 @@ async fn handle_client(client_socket: &mut Connection, config: &Config) -> Resul
 
 /// The book's `get_static_file_content`: the file under `static/` that `path` names.
 /// It is opened, not read: the response streams it.
-async fn get_static_file_content(path: &str, config: &Config) -> Result<StaticFile, HttpError> {
-    common::async_io::open_static_file(&config.static_root, path).await
+fn get_static_file_content(path: &str, config: &Config) -> Result<StaticFile, HttpError> {
+    common::open_static_file(&config.static_root, path)
 }
 
 /// The Content-Type half of the book's `build_response_header`: the type

@@ -1,23 +1,32 @@
 //! The async twins of the blocking reader and writer, for `chapter13-async`
 //! (feature `async`, on tokio), under the same names: [`receive_request`],
-//! [`Connection`], [`open_static_file`], [`send`] (for [`Response::send`]),
+//! [`Connection`], [`send`] (for [`Response::send`]),
 //! [`report_error`], [`accept_failed`], [`Shutdown::wait_for_tasks`].
 //!
 //! Limits, timeouts, errors, statuses and log lines are the blocking ones,
 //! because the HTTP work is the same code: [`RequestParser`] reads the head,
 //! the response's wire plan says what to write, the lingering rules say when
 //! to close. Only the waiting differs. Where the blocking code holds its
-//! thread in `read` or `write`, this code `.await`s the socket's readiness,
-//! and the runtime's thread runs other tasks meanwhile. Opening and reading a
-//! file blocks in every system's API, so that runs on tokio's threads for
-//! blocking work (`spawn_blocking`), never on a thread that runs tasks.
+//! thread in `read` or `write`, this code first tries the socket and, if it
+//! is not ready, `.await`s its readiness; the runtime's thread runs other
+//! tasks meanwhile.
+//!
+//! Files are opened and read right on the runtime's thread (the step calls
+//! the blocking `common::open_static_file`), as nginx does by default. tokio
+//! advises moving blocking calls to its blocking threads (`spawn_blocking`),
+//! and a call that *waits* (a database query, a sleep, a slow disk) belongs
+//! there. A file under `static/` comes from the page cache: opening and
+//! reading `index.html` takes microseconds, less than handing the work to a
+//! blocking thread and back, which this step did twice per request until it
+//! was measured to halve the requests per second with one client. The price:
+//! a file that must come from a slow disk holds the thread, and the tasks
+//! waiting for it, until the disk answers.
 //!
 //! A silent client costs its task and its socket: no buffer is allocated
 //! before its first byte arrives, and nothing large is kept across an `.await`.
 
-use std::io;
+use std::io::{self, Read};
 use std::net::Shutdown as Direction;
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -34,7 +43,7 @@ use crate::response::{
     STREAM_BUFFER, Wire, check_length, error_answer, explain_write_error, log_send_error,
     read_piece,
 };
-use crate::{Config, HttpError, Limits, Request, RequestParser, Response, Shutdown, StaticFile};
+use crate::{Config, HttpError, Limits, Request, RequestParser, Response, Shutdown};
 
 /// [`crate::Connection`] for a tokio socket: one accepted client, its
 /// timeouts, and whether the request being answered is `HEAD`. The chapter
@@ -78,8 +87,28 @@ pub async fn receive_request(client_socket: &mut Connection) -> Result<Option<Re
     let mut parser = RequestParser::new(Limits::default());
     let mut timed_out = false;
     let result = loop {
-        // Wait until bytes have arrived, at most the read timeout (cut short
-        // by the request's deadline): the task sleeps, its thread does not.
+        // What has arrived, without waiting: usually the whole request came
+        // with the connection. The bytes go through a buffer on the stack,
+        // gone before the `.await` below, so a client that sends nothing
+        // holds no buffer while it waits.
+        let arrived = {
+            let mut scratch = [0; 2048];
+            match socket.try_read(&mut scratch) {
+                Ok(0) => Some(parser.end(HttpError::Closed)),
+                Ok(n) => match parser.feed(&scratch[..n]) {
+                    Ok(None) => continue,
+                    done => Some(done),
+                },
+                Err(err) if retry(&err) => None,
+                Err(err) => Some(Err(HttpError::Io(err))),
+            }
+        };
+        if let Some(result) = arrived {
+            break result;
+        }
+        // Nothing there: wait until bytes arrive, at most the read timeout
+        // (cut short by the request's deadline). The task sleeps, its thread
+        // does not.
         let ready = match next_wait(timeouts.read, deadline) {
             Some(wait) => timeout(wait, socket.readable()).await,
             None => Ok(Err(io::ErrorKind::TimedOut.into())),
@@ -92,33 +121,9 @@ pub async fn receive_request(client_socket: &mut Connection) -> Result<Option<Re
                 break parser.end(HttpError::Timeout);
             }
         }
-        // Only now, with bytes waiting, does the parser allocate its buffer.
-        let space = match parser.space() {
-            Ok(space) => space,
-            Err(err) => break Err(err),
-        };
-        let n = match socket.try_read(space) {
-            Ok(0) => break parser.end(HttpError::Closed),
-            Ok(n) => n,
-            Err(err) if retry(&err) => continue,
-            Err(err) => break Err(HttpError::Io(err)),
-        };
-        match parser.filled(n) {
-            Ok(None) => continue,
-            other => break other,
-        }
     };
     client_socket.head = parser.is_head();
     log_no_request(result, timed_out)
-}
-
-/// [`crate::open_static_file`] off the runtime's threads: looking a file up
-/// and opening it are blocking system calls.
-pub async fn open_static_file(static_root: &Path, target: &str) -> Result<StaticFile, HttpError> {
-    let (root, target) = (static_root.to_owned(), target.to_owned());
-    blocking(move || crate::open_static_file(&root, &target))
-        .await
-        .map_err(HttpError::FileSystem)?
 }
 
 /// [`Response::send`] for a tokio socket: the whole `response` (only the
@@ -170,53 +175,32 @@ impl Shutdown {
     }
 }
 
-/// Names the runtime's threads, for the log and for `ps -T`: `worker-1`,
-/// `worker-2`, ... for the threads that run tasks (one per core; the runtime
-/// starts them first), then `blocking-N` for the threads that open and read
-/// files. Give it to tokio's `Builder::thread_name_fn`.
+/// Names the runtime's threads `worker-1`, `worker-2`, ... (one per core),
+/// for the log and for `ps -T`. Give it to tokio's `Builder::thread_name_fn`.
 pub fn thread_name() -> String {
     static STARTED: AtomicUsize = AtomicUsize::new(0);
-    let n = STARTED.fetch_add(1, Ordering::Relaxed) + 1;
-    // How tokio counts its workers: TOKIO_WORKER_THREADS, or one per core.
-    let workers = std::env::var("TOKIO_WORKER_THREADS")
-        .ok()
-        .and_then(|n| n.trim().parse().ok())
-        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
-        .unwrap_or(1);
-    if n <= workers {
-        format!("worker-{n}")
-    } else {
-        format!("blocking-{}", n - workers)
-    }
+    format!("worker-{}", STARTED.fetch_add(1, Ordering::Relaxed) + 1)
 }
 
-/// Writes what `wire` says; file reads go to the blocking threads.
+/// Writes what `wire` says.
 async fn write_wire(socket: &TcpStream, wire: Wire, wait: Duration) -> io::Result<()> {
     match wire {
         Wire::Bytes(bytes) => write_all(socket, &bytes, wait).await,
         Wire::Inline(mut inline) => {
-            let inline = blocking(move || inline.read().map(|()| inline)).await??;
+            inline.read()?;
             write_all(socket, &inline.bytes, wait).await
         }
         Wire::Stream { head, file, len } => {
             write_all(socket, &head, wait).await?;
-            // The file and the buffer go to a blocking thread for each read
-            // and come back with the piece.
-            let mut piece = (io::Read::take(file, len), vec![0; STREAM_BUFFER]);
+            let mut file = file.take(len);
+            let mut buffer = vec![0; STREAM_BUFFER];
             let mut sent = 0;
             loop {
-                let (read, back) = blocking(move || {
-                    let (mut file, mut buffer) = piece;
-                    let read = read_piece(&mut file, &mut buffer);
-                    (read, (file, buffer))
-                })
-                .await?;
-                piece = back;
-                let n = read?;
+                let n = read_piece(&mut file, &mut buffer)?;
                 if n == 0 {
                     return check_length(sent, len);
                 }
-                write_all(socket, &piece.1[..n], wait).await?;
+                write_all(socket, &buffer[..n], wait).await?;
                 sent += n as u64;
             }
         }
@@ -227,14 +211,14 @@ async fn write_wire(socket: &TcpStream, wire: Wire, wait: Duration) -> io::Resul
 /// (`--write-timeout`).
 async fn write_all(socket: &TcpStream, mut bytes: &[u8], wait: Duration) -> io::Result<()> {
     while !bytes.is_empty() {
-        match timeout(wait, socket.writable()).await {
-            Ok(ready) => ready?,
-            Err(_) => return Err(io::ErrorKind::TimedOut.into()),
-        }
+        // Write what fits now; wait for room only when there is none.
         match socket.try_write(bytes) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => bytes = &bytes[n..],
-            Err(err) if retry(&err) => {}
+            Err(err) if retry(&err) => match timeout(wait, socket.writable()).await {
+                Ok(ready) => ready?,
+                Err(_) => return Err(io::ErrorKind::TimedOut.into()),
+            },
             Err(err) => return Err(err),
         }
     }
@@ -249,18 +233,17 @@ async fn close_gracefully(socket: &TcpStream) {
         return; // The client is gone; nothing to protect.
     }
     let mut linger = Linger::start();
-    // Allocated only if the client sends more.
-    let mut scratch = Vec::new();
     while let Some(left) = linger.wait() {
-        if !matches!(timeout(left, socket.readable()).await, Ok(Ok(()))) {
-            return;
-        }
-        scratch.resize(4096, 0);
-        match socket.try_read(&mut scratch) {
+        // Often the client has closed by now: then there is nothing to wait for.
+        let read = socket.try_read(&mut [0; 4096]);
+        match read {
             Ok(n) if !linger.read(n) => return,
-            Ok(_) => {}
+            Ok(_) => continue,
             Err(err) if retry(&err) => {}
             Err(_) => return,
+        }
+        if !matches!(timeout(left, socket.readable()).await, Ok(Ok(()))) {
+            return;
         }
     }
 }
@@ -272,12 +255,4 @@ fn retry(err: &io::Error) -> bool {
         err.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
     )
-}
-
-/// Runs `work` on tokio's threads for blocking work and waits for it as a
-/// task; a panic there becomes an error.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> io::Result<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|err| io::Error::other(format!("a file operation failed: {err}")))
 }
