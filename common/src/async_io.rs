@@ -36,7 +36,7 @@ use tokio::task::JoinSet;
 use tokio::time::timeout;
 
 use crate::closing::Linger;
-use crate::connection::Timeouts;
+use crate::connection::{Timeouts, after_request};
 use crate::lifecycle::{accept_pause, cut_short};
 use crate::request::{log_no_request, next_wait, request_deadline};
 use crate::response::{
@@ -54,6 +54,7 @@ pub struct Connection {
     socket: TcpStream,
     timeouts: Timeouts,
     head: bool,
+    linger: bool,
 }
 
 impl Connection {
@@ -63,6 +64,7 @@ impl Connection {
             socket,
             timeouts: Timeouts::from(config),
             head: false,
+            linger: true,
         }
     }
 
@@ -122,7 +124,7 @@ pub async fn receive_request(client_socket: &mut Connection) -> Result<Option<Re
             }
         }
     };
-    client_socket.head = parser.is_head();
+    (client_socket.head, client_socket.linger) = after_request(&parser, &result);
     log_no_request(result, timed_out)
 }
 
@@ -138,7 +140,9 @@ pub async fn send(response: Response, client_socket: &Connection) -> io::Result<
     write_wire(socket, wire, client_socket.timeouts.write)
         .await
         .map_err(explain_write_error)?;
-    close_gracefully(socket).await;
+    if client_socket.linger {
+        close_gracefully(socket).await;
+    }
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 use std::net::TcpStream;
 use std::time::Duration;
 
-use crate::Config;
+use crate::{Config, HttpError, Request, RequestParser};
 
 /// The socket of one accepted client, and what answering it must remember
 /// between reading its request and writing the answer.
@@ -23,6 +23,9 @@ pub struct Connection {
     timeouts: Timeouts,
     /// Set by [`crate::receive_request`] from the bytes that arrived.
     head: bool,
+    /// Whether the client may still send after the answer, so the close must
+    /// wait for it (see `closing.rs`); set by [`crate::receive_request`].
+    linger: bool,
 }
 
 impl Connection {
@@ -32,6 +35,7 @@ impl Connection {
             socket,
             timeouts: Timeouts::from(config),
             head: false,
+            linger: true,
         }
     }
 
@@ -46,8 +50,18 @@ impl Connection {
         self.head
     }
 
-    pub(crate) fn set_head(&mut self, head: bool) {
-        self.head = head;
+    /// What answering needs to know of the request read: whether it is
+    /// `HEAD`, and whether the client may send more after it.
+    pub(crate) fn remember(
+        &mut self,
+        parser: &RequestParser,
+        result: &Result<Option<Request>, HttpError>,
+    ) {
+        (self.head, self.linger) = after_request(parser, result);
+    }
+
+    pub(crate) fn lingers(&self) -> bool {
+        self.linger
     }
 
     pub(crate) fn timeouts(&self) -> Timeouts {
@@ -74,4 +88,16 @@ impl From<&Config> for Timeouts {
             write: config.write_timeout,
         }
     }
+}
+
+/// Whether the request read is `HEAD`, and whether the client may still send
+/// after it (anything but a complete request that said it sends nothing
+/// more and brought nothing after its head), for both kinds of connection.
+pub(crate) fn after_request(
+    parser: &RequestParser,
+    result: &Result<Option<Request>, HttpError>,
+) -> (bool, bool) {
+    let done = matches!(result, Ok(Some(request)) if request.sends_nothing_more())
+        && parser.after_head() == 0;
+    (parser.is_head(), !done)
 }

@@ -68,6 +68,28 @@ impl Request {
     pub fn is_head(&self) -> bool {
         self.method == "HEAD"
     }
+
+    /// True when the client has said it sends nothing after this request:
+    /// `Connection: close` (or HTTP/1.0 without `keep-alive`), which forbids
+    /// another request on the connection (RFC 9112 9.6), and no body. Then
+    /// the connection can be closed at once after the answer: no byte can
+    /// arrive after the close and make the kernel reset it.
+    pub fn sends_nothing_more(&self) -> bool {
+        let has_token = |token: &str| {
+            self.headers
+                .iter()
+                .filter(|(name, _)| name.eq_ignore_ascii_case("Connection"))
+                .flat_map(|(_, value)| value.split(|&b| b == b','))
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+        };
+        let closes =
+            has_token("close") || (self.http_version == "HTTP/1.0" && !has_token("keep-alive"));
+        let body = self.header("Transfer-Encoding").is_some()
+            || self
+                .header("Content-Length")
+                .is_some_and(|length| length.trim_ascii() != b"0");
+        closes && !body
+    }
 }
 
 /// Reads the next request from `client_socket` with the configured limits and
@@ -90,7 +112,7 @@ pub fn receive_request(client_socket: &mut Connection) -> Result<Option<Request>
     let mut parser = RequestParser::new(Limits::default());
     let result = read_into(&mut reader, &mut parser);
     let timed_out = reader.timed_out;
-    client_socket.set_head(parser.is_head());
+    client_socket.remember(&parser, &result);
     log_no_request(result, timed_out)
 }
 
@@ -180,6 +202,9 @@ pub struct RequestParser {
     /// sends nothing holds no buffer.
     buf: Vec<u8>,
     filled: usize,
+    /// Bytes that arrived after the complete head (a body, or a pipelined
+    /// request).
+    after_head: usize,
 }
 
 impl RequestParser {
@@ -189,6 +214,7 @@ impl RequestParser {
             limits,
             buf: Vec::new(),
             filled: 0,
+            after_head: 0,
         }
     }
 
@@ -224,6 +250,7 @@ impl RequestParser {
                     "request head:\n{}",
                     String::from_utf8_lossy(&self.buf[..head_len]).trim_end()
                 );
+                self.after_head = self.filled - head_len;
                 let request = to_owned(&parsed)?;
                 check_host(&request)?;
                 check_method(&request.method)?;
@@ -248,6 +275,11 @@ impl RequestParser {
         self.buf[..self.filled].starts_with(b"HEAD ")
     }
 
+    /// How many bytes arrived after the complete head.
+    pub fn after_head(&self) -> usize {
+        self.after_head
+    }
+
     /// Hands `bytes` to the parser as if they had been read, in as many
     /// pieces as [`RequestParser::space`] takes; then, if no request is
     /// complete, `Ok(None)`. Never looks past the head's limit.
@@ -258,6 +290,7 @@ impl RequestParser {
             space[..n].copy_from_slice(&bytes[..n]);
             bytes = &bytes[n..];
             if let Some(request) = self.filled(n)? {
+                self.after_head += bytes.len();
                 return Ok(Some(request));
             }
         }

@@ -155,7 +155,9 @@ impl Response {
         socket.set_write_timeout(Some(client_socket.timeouts().write))?;
         self.write_to(socket, client_socket.is_head())
             .map_err(explain_write_error)?;
-        closing::close_gracefully(socket);
+        if client_socket.lingers() {
+            closing::close_gracefully(socket);
+        }
         Ok(())
     }
 

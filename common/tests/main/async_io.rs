@@ -172,9 +172,7 @@ fn a_file_large_enough_to_stream_arrives_whole() {
             .unwrap()
             .unwrap();
         let root = dir.canonicalize().unwrap();
-        let file = async_io::open_static_file(&root, &request.path)
-            .await
-            .unwrap();
+        let file = common::open_static_file(&root, &request.path).unwrap();
         let content_type = mime_guess::mime::APPLICATION_OCTET_STREAM;
         async_io::send(Response::file(file, content_type), &socket)
             .await

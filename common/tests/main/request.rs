@@ -314,3 +314,28 @@ fn statuses_of_every_error() {
         assert!(!err.to_string().is_empty());
     }
 }
+
+#[test]
+fn a_client_that_says_close_and_sends_no_body_sends_nothing_more() {
+    let says = |head: &str| request(head.as_bytes()).sends_nothing_more();
+    assert!(says(
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    ));
+    assert!(says(
+        "GET / HTTP/1.1\r\nHost: x\r\nconnection: Upgrade, CLOSE\r\n\r\n"
+    ));
+    assert!(says("GET / HTTP/1.0\r\n\r\n"));
+    assert!(says(
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    ));
+    // Keeping the connection: another request may follow (pipelining).
+    assert!(!says("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    assert!(!says("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    assert!(!says(
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: closed\r\n\r\n"
+    ));
+    // A body may still be on its way.
+    assert!(!says(
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\n"
+    ));
+}
