@@ -32,7 +32,7 @@ fn the_usage_lists_all_three_commands() {
     assert!(text(&xtask(&["frobnicate"]).stderr).contains("unknown command \"frobnicate\""));
     let help = xtask(&["--help"]);
     assert_eq!(help.status.code(), Some(0));
-    assert!(text(&help.stdout).contains("exercise CRATE"));
+    assert!(text(&help.stdout).contains("exercise STEP"));
 }
 
 #[test]
@@ -40,7 +40,7 @@ fn each_command_has_its_own_help() {
     for (command, first) in [
         ("diffs", "usage: cargo xtask diffs"),
         ("side-by-side", "usage: cargo xtask side-by-side"),
-        ("exercise", "usage: cargo xtask exercise CRATE"),
+        ("exercise", "usage: cargo xtask exercise STEP"),
     ] {
         let out = xtask(&[command, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{command} --help: {out:?}");
