@@ -127,9 +127,14 @@ pub fn write_workspace(root: &Path, exercises: &Path) -> Result<(), Error> {
         fs::read_to_string(&path).map_err(|e| Error::Io(path, e))
     };
     let up = path_to_root(root, exercises);
+    // What an exercise may depend on: what any step does.
+    let mut used = Vec::new();
+    for step in steps::STEPS {
+        used.extend(dependencies(&read(&format!("{}/Cargo.toml", step.krate))?));
+    }
     write(
         &exercises.join("Cargo.toml"),
-        &workspace_manifest(&read("Cargo.toml")?, &up),
+        &workspace_manifest(&read("Cargo.toml")?, &up, &used),
     )?;
     write(&exercises.join("Cargo.lock"), &read("Cargo.lock")?)?;
     let config = exercises.join(".cargo");
@@ -162,8 +167,9 @@ pub fn cargo_config(up: &str) -> String {
 /// The exercises' `Cargo.toml`, made from the root's: its `[workspace]`
 /// section lists the exercises (`my-*`) instead of the chapters; every other
 /// section (the shared package fields, dependencies, lints and profiles) is
-/// the root's, each `path` led there by `up` (see [`path_to_root`]).
-pub fn workspace_manifest(root_manifest: &str, up: &str) -> String {
+/// the root's, each `path` led there by `up` (see [`path_to_root`]); last,
+/// the profile of each root member among the dependencies in `used`.
+pub fn workspace_manifest(root_manifest: &str, up: &str, used: &[String]) -> String {
     let mut out = String::from(
         "# Written by `cargo xtask exercise` from the root Cargo.toml, again each\n\
          # time it runs: edit that one. The exercises are a workspace of their own,\n\
@@ -188,7 +194,64 @@ pub fn workspace_manifest(root_manifest: &str, up: &str) -> String {
             out.push('\n');
         }
     }
+    out + &member_profiles(root_manifest, used)
+}
+
+/// The root's members that the exercises depend on (`common`) are plain
+/// dependencies here, which `[profile.dev.package."*"]` would optimise and
+/// strip of line tables: built as the root builds them instead, an
+/// exercise's backtrace names common's lines as a chapter's does.
+fn member_profiles(root_manifest: &str, used: &[String]) -> String {
+    let root_section = |name| section(root_manifest, name);
+    let mut settings: Vec<&str> = root_section("[profile.dev]")
+        .into_iter()
+        .filter(|l| l.trim_start().starts_with("debug") || l.trim_start().starts_with("opt-level"))
+        .collect();
+    if !settings
+        .iter()
+        .any(|l| l.trim_start().starts_with("opt-level"))
+    {
+        settings.insert(0, "opt-level = 0");
+    }
+    let mut out = String::new();
+    for line in root_section("[workspace.dependencies]") {
+        let Some((name, _)) = line.split_once('=') else {
+            continue;
+        };
+        let name = name.trim();
+        if line.contains("path = \"") && used.iter().any(|u| u == name) {
+            out += &format!(
+                "\n# A member of the root workspace: built as there, not as \"*\" above.\n\
+                 [profile.dev.package.{name}]\n{}\n",
+                settings.join("\n")
+            );
+        }
+    }
     out
+}
+
+/// The lines of a manifest's section `name` (`[dependencies]`), without
+/// blank lines and comments.
+fn section<'a>(manifest: &'a str, name: &str) -> Vec<&'a str> {
+    manifest
+        .lines()
+        .skip_while(|l| l.trim() != name)
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect()
+}
+
+/// The names of a manifest's `[dependencies]`: `common` for both
+/// `common.workspace = true` and `common = { workspace = true, ... }`.
+pub fn dependencies(manifest: &str) -> Vec<String> {
+    section(manifest, "[dependencies]")
+        .into_iter()
+        .filter_map(|line| {
+            let key = line.split(['=', '.']).next()?.trim();
+            (!key.is_empty()).then(|| key.to_owned())
+        })
+        .collect()
 }
 
 /// Writes the manifest and `src/` into the new folder `dir`.
@@ -209,13 +272,7 @@ fn fill(root: &Path, dir: &Path, package: &str, step: &Step) -> Result<(), Error
 
 /// The exercise's manifest: its own name, the chapter's dependencies.
 fn manifest(package: &str, step: &Step, chapter_manifest: &str) -> String {
-    let dependencies: Vec<&str> = chapter_manifest
-        .lines()
-        .skip_while(|line| line.trim() != "[dependencies]")
-        .skip(1)
-        .take_while(|line| !line.trim_start().starts_with('['))
-        .filter(|line| !line.trim().is_empty())
-        .collect();
+    let dependencies = section(chapter_manifest, "[dependencies]");
     format!(
         "[package]\n\
          name = \"{package}\"\n\

@@ -9,8 +9,8 @@ use std::process::Command;
 
 use steps::{STARTER, STEPS, workspace_root as repo_root};
 use xtask::exercise::{
-    EXERCISES_DIR_VAR, Error, MEMBERS, cargo_config, create, guide_pages, intro, path_to_root,
-    workspace_manifest,
+    EXERCISES_DIR_VAR, Error, MEMBERS, cargo_config, create, dependencies, guide_pages, intro,
+    path_to_root, workspace_manifest,
 };
 
 /// A fresh temporary folder, removed when dropped.
@@ -198,14 +198,36 @@ fn the_exercises_are_a_workspace_of_their_own_with_the_roots_settings() {
     let exercises = temp.0.join("exercises");
     create(&root, &exercises, "13").expect("created");
     let manifest = read(&exercises.join("Cargo.toml"));
-    assert_eq!(manifest, workspace_manifest(&root_manifest, "../../../"));
+    let used: Vec<String> = STEPS
+        .iter()
+        .flat_map(|step| dependencies(&read(&root.join(step.krate).join("Cargo.toml"))))
+        .collect();
+    assert!(used.iter().any(|d| d == "common"), "{used:?}");
+    assert_eq!(
+        manifest,
+        workspace_manifest(&root_manifest, "../../../", &used)
+    );
     assert!(
         manifest.contains(&format!(
             "[workspace]\nresolver = \"3\"\nmembers = [\"{MEMBERS}\"]\n"
         )),
         "{manifest}"
     );
-    // Every section but [workspace] is the root's, word for word but the paths.
+    // Every section but [workspace] is the root's, word for word but the
+    // paths; then common, a dependency here, gets the profile it has there
+    // as a member, not the optimised one of every other dependency.
+    let (manifest_main, members) = manifest
+        .split_once("\n# A member of the root workspace")
+        .expect("common's profile");
+    assert_eq!(
+        format!("# A member of the root workspace{members}"),
+        "# A member of the root workspace: built as there, not as \"*\" above.\n\
+         [profile.dev.package.common]\nopt-level = 0\ndebug = \"line-tables-only\"\n"
+    );
+    assert!(
+        root_manifest.contains("[profile.dev]\ndebug = \"line-tables-only\"\n"),
+        "the root's dev profile changed: {root_manifest}"
+    );
     let sections = |text: &str| -> Vec<String> {
         text.split("\n[")
             .skip(1)
@@ -213,7 +235,7 @@ fn the_exercises_are_a_workspace_of_their_own_with_the_roots_settings() {
             .map(|s| s.replace("path = \"../../../", "path = \""))
             .collect()
     };
-    assert_eq!(sections(&manifest), sections(&root_manifest));
+    assert_eq!(sections(manifest_main), sections(&root_manifest));
     for section in [
         "[workspace.package]",
         "[workspace.dependencies]",
