@@ -22,8 +22,8 @@ pub struct Step {
     pub book: &'static str,
     /// The book's Python files (in its repository); empty beyond the book.
     pub python: &'static [&'static str],
-    /// The guide page, the same name under `docs/ja/` and `docs/en/`;
-    /// empty for [`START`].
+    /// The guide page, the same name under `docs/ja/` and `docs/en/`; for
+    /// [`START`], the first step's, whose exercise starts from its code.
     pub page: &'static str,
     /// What the step changes, in one line.
     pub lesson: &'static str,
@@ -42,7 +42,7 @@ pub const START: Step = Step {
     previous: "",
     book: "第11章「HTMLファイルを配信できるようにする」",
     python: &["codes/chapter11-2/webserver.py"],
-    page: "",
+    page: "chapter12.md",
     lesson: "answer one request with the file it names, then stop",
 };
 
@@ -209,8 +209,7 @@ mod tests {
     #[test]
     fn every_step_is_a_folder_with_its_page() {
         let root = workspace_root();
-        assert!(root.join(STARTER).join("Cargo.toml").is_file(), "{STARTER}");
-        for step in STEPS {
+        for step in with_start() {
             assert!(
                 root.join(step.krate).join("Cargo.toml").is_file(),
                 "{}",
