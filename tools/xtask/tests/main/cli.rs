@@ -60,14 +60,9 @@ fn a_name_that_is_not_a_chapter_is_named_and_the_chapters_listed() {
     assert_eq!(out.status.code(), Some(2));
     let said = text(&out.stderr);
     assert!(said.starts_with("\"foo\" is not a chapter crate"), "{said}");
-    for krate in [
-        "chapter12-sequential",
-        "chapter13-refactor",
-        "chapter13-threaded",
-        "chapter13-threadpool",
-        "chapter13-async",
-    ] {
-        assert!(said.contains(krate), "{krate} not listed: {said}");
+    for step in steps::with_start() {
+        let named = format!("{} ({})", step.krate, step.short_names[0]);
+        assert!(said.contains(&named), "{named} not listed: {said}");
     }
     let second = text(&xtask(&["side-by-side", "chapter13-refactor", "bar"]).stderr);
     assert!(
