@@ -334,10 +334,10 @@ fn read_book(book: &Path, krate: &str) -> Result<Vec<(&'static str, String)>, Er
     };
     if step.python.is_empty() {
         return Err(Error::Usage(format!(
-            "The book has no Python for {krate}: it goes beyond the book's code ({}). \
+            "The book has no Python for {krate}, which goes beyond its code: {} ({}). \
              Compare it with the step it starts from instead: \
              cargo xtask side-by-side {} {krate}",
-            step.lesson, step.previous
+            step.book, step.lesson, step.previous
         )));
     }
     let mut python = Vec::new();

@@ -6,8 +6,8 @@
 //! `tools/steps`.
 //!
 //! Modules import downwards only: `side_by_side` and `book` draw on a
-//! [`columns::Page`] and pair lines with [`pairing`]; `pairing`, `columns`
-//! and `width` import none of the others.
+//! [`columns::Page`] and pair lines with [`pairing`]; `columns` measures
+//! with [`width`]; `pairing` and `width` import none of the others.
 //!
 //! A file that a step adds (the threaded chapter's `worker.rs`) is compared
 //! with the part of the previous `main.rs` that its functions came from, so a

@@ -4,9 +4,9 @@
 //! `send`, `static_root`, ...), with the two languages' names for one thing
 //! made alike (`recv`/`read`, `start`/`spawn`, `while True`/`loop`,
 //! `except`/`Err`). Two lines score by the words they share; the pairs kept
-//! are the best-scoring ones that keep both sides in order
-//! ([`best_pairs`]). Lines that print the same
-//! log text always pair: the Rust mirrors the book's log lines exactly.
+//! are the best-scoring ones that keep both sides in order ([`best_pairs`]).
+//! Lines that print the same log text always pair: the Rust mirrors the
+//! book's log lines exactly.
 //!
 //! Comments, blank lines and docstrings never pair, except a Rust comment's
 //! `` `quoted` `` words: "the book's `finally`" faces `finally:`.
