@@ -246,7 +246,8 @@ pub fn experiment(
             let _ = a_events.send((Event::AAnswered(reply.status), sent + reply.elapsed));
             Ok(())
         });
-        // Let A's connection be first in the server's queue.
+        // B comes a moment after A, as a second visitor would. (A is first in
+        // the server's queue either way: it connected before the clock started.)
         thread::sleep(Duration::from_millis(100));
         let b_client = scope.spawn(move || -> Result<(), Failure> {
             let _b_done = b_done;
