@@ -22,17 +22,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use lesson_demo::timeline::{self, serving_threads};
 use lesson_demo::{FAST, find_server, ms, scenario, summary, svg, term};
 
-/// Each chapter with its options. The pool gets fewer workers than there are
-/// requests, so the picture shows threads being reused; the async step runs
-/// its tasks on one runtime thread per core, so it shows a few threads, each
-/// running several clients' tasks.
-const CHAPTERS: [(&str, &[&str]); 5] = [
-    ("chapter12-sequential", &[]),
-    ("chapter13-refactor", &[]),
-    ("chapter13-threaded", &[]),
-    ("chapter13-threadpool", &["--max-workers", "4"]),
-    ("chapter13-async", &[]),
-];
+/// Options for a step's server beyond `--port 0`. The pool gets fewer
+/// workers than there are requests, so the picture shows threads being
+/// reused; the async step runs its tasks on one runtime thread per core, so
+/// it shows a few threads, each running several clients' tasks.
+fn options(krate: &str) -> &'static [&'static str] {
+    match krate {
+        "chapter13-threadpool" => &["--max-workers", "4"],
+        _ => &[],
+    }
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -115,7 +114,8 @@ fn all_chapters(slow: Duration, svg_dir: Option<&Path>) -> Result<(), String> {
         slow.as_secs_f64()
     );
     let mut table = Vec::new();
-    for (chapter, options) in CHAPTERS {
+    for step in steps::STEPS {
+        let (chapter, options) = (step.krate, options(step.krate));
         let bin = dir.join(format!("{chapter}{}", std::env::consts::EXE_SUFFIX));
         if !bin.exists() {
             println!("skipped {chapter}: no release binary (run `cargo build --release` first)\n");

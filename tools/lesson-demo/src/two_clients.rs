@@ -7,12 +7,13 @@
 //! printed the moment it happens, so the reader sees B's answer arrive at
 //! once or only after A.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use checker::client::{Expect, FetchError, send_and_read};
+use checker::client::{Expect, FetchError, read_answer, send_and_read};
 use checker::{Lang, Target};
 
 use crate::{ms, url_path};
@@ -115,7 +116,37 @@ impl Options {
     }
 }
 
+/// How long client A stays silent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// This long, whatever happens: the command's experiment, as the reader
+    /// watches it.
+    For(Duration),
+    /// Until B has its answer (or has failed), at most this long: a test's
+    /// experiment, which asks "was B answered while A was silent?" without
+    /// a clock that a busy machine could beat. A server that answers one
+    /// client at a time keeps A silent the whole time; a threaded one lets
+    /// A speak as soon as B is done.
+    UntilBAnswered(Duration),
+}
+
+impl From<Duration> for Hold {
+    fn from(hold: Duration) -> Hold {
+        Hold::For(hold)
+    }
+}
+
+impl Hold {
+    /// The longest A can stay silent.
+    pub fn longest(self) -> Duration {
+        match self {
+            Hold::For(d) | Hold::UntilBAnswered(d) => d,
+        }
+    }
+}
+
 /// What happened, in the order it happened.
+#[derive(Debug, Clone, Copy)]
 enum Event {
     AConnected,
     BSent,
@@ -157,22 +188,28 @@ pub enum Failure {
     Client(String),
 }
 
-/// A connects and stays silent for `hold`; B asks for `path` meanwhile.
+/// A connects and stays silent (see [`Hold`]); B asks for `path` meanwhile.
 /// Each event goes to `print` as a line the moment it happens. Both clients
 /// read their answers under limits of time and size (the checker's client),
 /// so a server that never answers, never closes or answers forever only
 /// makes this fail with a plain message.
+///
+/// The verdict compares two stamps on one clock: A's before its request
+/// leaves, and B's when B has read its whole answer. A server that answers
+/// one client at a time cannot answer B before A's request, so there B's
+/// stamp always comes later, however busy the machine.
 pub fn experiment(
     target: &Target,
     path: &str,
-    hold: Duration,
+    hold: impl Into<Hold>,
     ja: bool,
     print: &mut dyn FnMut(String),
 ) -> Result<Outcome, Failure> {
+    let hold = hold.into();
     let lang = if ja { Lang::Ja } else { Lang::En };
     let request = target.request("GET", path);
     let expect = Expect {
-        timeout: hold + ANSWER_SLACK,
+        timeout: hold.longest() + ANSWER_SLACK,
         ..Expect::default()
     };
     let failed = move |client: &str, err: FetchError| {
@@ -183,13 +220,22 @@ pub fn experiment(
         .map_err(|err| Failure::NotListening(err.describe().get(lang).to_owned()))?;
     let zero = Instant::now();
     let (events, arrived) = mpsc::channel();
+    // Sent here, before either client starts, so it is always the first line.
+    let _ = events.send((Event::AConnected, Duration::ZERO));
+    // B drops its end when it is done, answered or not: A's hold may end then.
+    let (b_done, b_finished) = mpsc::channel::<()>();
     let request = &request;
     thread::scope(|scope| {
         // Each event is stamped where it happens; this thread only prints.
         let a_events = events.clone();
         let a_client = scope.spawn(move || -> Result<(), Failure> {
-            let _ = a_events.send((Event::AConnected, zero.elapsed()));
-            thread::sleep(hold); // the book's slow request: connected, nothing sent yet
+            match hold {
+                // The book's slow request: connected, nothing sent yet.
+                Hold::For(hold) => thread::sleep(hold),
+                Hold::UntilBAnswered(at_most) => {
+                    let _ = b_finished.recv_timeout(at_most);
+                }
+            }
             // Stamp the send before writing: once the bytes are out, the
             // server may answer B before this thread runs again.
             let sent = zero.elapsed();
@@ -200,18 +246,22 @@ pub fn experiment(
             let _ = a_events.send((Event::AAnswered(reply.status), sent + reply.elapsed));
             Ok(())
         });
-        // Let A's connection be first in the server's queue.
+        // B comes a moment after A, as a second visitor would. (A is first in
+        // the server's queue either way: it connected before the clock started.)
         thread::sleep(Duration::from_millis(100));
         let b_client = scope.spawn(move || -> Result<(), Failure> {
+            let _b_done = b_done;
             let mut b = target.connect().map_err(|e| failed("B", e))?;
-            let _ = events.send((Event::BSent, zero.elapsed()));
-            // The answer's clock starts after that send, which may wake the
-            // printing thread and switch to it: stamped before the send, a
-            // busy machine made B's answer look earlier than it was, even
-            // earlier than A's request that a sequential server needed first.
-            let started = zero.elapsed();
-            let reply = send_and_read(&mut b, request, expect).map_err(|e| failed("B", e))?;
-            let _ = events.send((Event::BAnswered(reply.status), started + reply.elapsed));
+            // One instant starts B's clock and its stamp: the answer's stamp
+            // is then when B had read it all, never earlier.
+            let started = Instant::now();
+            let _ = events.send((Event::BSent, started - zero));
+            // A server may close before reading all of it; what it answered
+            // still counts, and a failure shows in the reading.
+            let _ = b.write_all(request);
+            let reply = read_answer(&mut b, started, expect).map_err(|e| failed("B", e))?;
+            let at = (started - zero) + reply.elapsed;
+            let _ = events.send((Event::BAnswered(reply.status), at));
             Ok(())
         });
 
@@ -248,12 +298,9 @@ pub fn experiment(
 }
 
 /// One event as the reader sees it.
-fn describe(event: &Event, a_sent: bool, path: &str, hold: Duration, ja: bool) -> String {
+fn describe(event: &Event, a_sent: bool, path: &str, hold: Hold, ja: bool) -> String {
     match *event {
-        Event::AConnected if ja => {
-            format!("A が接続しました。{} 秒間なにも送りません", secs(hold))
-        }
-        Event::AConnected => format!("A connected; it sends nothing for {} s", secs(hold)),
+        Event::AConnected => a_connected(hold, ja),
         Event::BSent if ja => format!("B が接続して GET {path} を送りました"),
         Event::BSent => format!("B connected and sent GET {path}"),
         Event::BAnswered(status) => match (ja, a_sent) {
@@ -266,6 +313,24 @@ fn describe(event: &Event, a_sent: bool, path: &str, hold: Duration, ja: bool) -
         Event::ASent => format!("A sent GET {path}"),
         Event::AAnswered(status) if ja => format!("A に {status} が返りました"),
         Event::AAnswered(status) => format!("A got {status}"),
+    }
+}
+
+/// A's first line: how long it will stay silent.
+fn a_connected(hold: Hold, ja: bool) -> String {
+    match (hold, ja) {
+        (Hold::For(hold), true) => {
+            format!("A が接続しました。{} 秒間なにも送りません", secs(hold))
+        }
+        (Hold::For(hold), false) => format!("A connected; it sends nothing for {} s", secs(hold)),
+        (Hold::UntilBAnswered(at_most), true) => format!(
+            "A が接続しました。B に応答が返るまで（長くて {} 秒）なにも送りません",
+            secs(at_most)
+        ),
+        (Hold::UntilBAnswered(at_most), false) => format!(
+            "A connected; it sends nothing until B is answered (at most {} s)",
+            secs(at_most)
+        ),
     }
 }
 

@@ -15,13 +15,15 @@ pub struct Step {
     /// Other names the tools accept for it, the first one shortest: `13`.
     pub short_names: &'static [&'static str],
     /// The step whose code this one starts from; `diffs/PREVIOUS..KRATE.diff`
-    /// shows the lesson. The first step starts from [`STARTER`].
+    /// shows the lesson. The first step starts from [`STARTER`], which
+    /// starts from nothing (empty).
     pub previous: &'static str,
     /// The book's chapter and section, as the book titles them.
     pub book: &'static str,
     /// The book's Python files (in its repository); empty beyond the book.
     pub python: &'static [&'static str],
-    /// The guide page, the same name under `docs/ja/` and `docs/en/`.
+    /// The guide page, the same name under `docs/ja/` and `docs/en/`; for
+    /// [`START`], the first step's, whose exercise starts from its code.
     pub page: &'static str,
     /// What the step changes, in one line.
     pub lesson: &'static str,
@@ -31,6 +33,18 @@ pub struct Step {
 /// crate the first exercise starts from. Not a step of its own: it has no
 /// page, and `cargo run` serves one request with it.
 pub const STARTER: &str = "chapter11-answer-once";
+
+/// The starter as a row like the steps': diffed, shown side by side and
+/// copied like one, but outside [`STEPS`] (no page, no checker stages).
+pub const START: Step = Step {
+    krate: STARTER,
+    short_names: &["11", "answer-once"],
+    previous: "",
+    book: "第11章「HTMLファイルを配信できるようにする」",
+    python: &["codes/chapter11-2/webserver.py"],
+    page: "chapter12.md",
+    lesson: "answer one request with the file it names, then stop",
+};
 
 /// The steps in reading order: the book's, then the two beyond its code.
 pub const STEPS: &[Step] = &[
@@ -94,6 +108,28 @@ pub fn find(name: &str) -> Option<&'static Step> {
         .find(|step| step.krate == name || step.short_names.contains(&short))
 }
 
+/// Like [`find`], and the starter too (`11`, `chapter11-answer-once`): for
+/// the tools that diff, show or copy it like a step.
+pub fn find_with_start(name: &str) -> Option<&'static Step> {
+    let name = name.trim().to_ascii_lowercase();
+    let short = name.strip_prefix("chapter").unwrap_or(&name);
+    if START.krate == name || START.short_names.contains(&short) {
+        return Some(&START);
+    }
+    find(&name)
+}
+
+/// The starter, then every step, in reading order.
+pub fn with_start() -> impl Iterator<Item = &'static Step> {
+    std::iter::once(&START).chain(STEPS)
+}
+
+/// The step `step` starts from: [`START`] for the first one, `None` for
+/// the starter itself.
+pub fn previous(step: &Step) -> Option<&'static Step> {
+    with_start().find(|s| s.krate == step.previous)
+}
+
 /// Every step's crate name, in reading order.
 pub fn crates() -> impl Iterator<Item = &'static str> {
     STEPS.iter().map(|step| step.krate)
@@ -147,12 +183,33 @@ mod tests {
         }
         assert_eq!(find("chapter13"), find("13"));
         assert_eq!(find("14"), None);
+        // The starter is found only where a tool asks for it too.
+        assert_eq!(find("11"), None);
+        assert_eq!(find(STARTER), None);
+        for name in [STARTER, "11", "Chapter11", "answer-once"] {
+            assert_eq!(find_with_start(name), Some(&START), "{name}");
+        }
+        assert_eq!(find_with_start("13"), find("13"));
+        let all: Vec<&str> = with_start()
+            .flat_map(|s| s.short_names.iter().copied().chain([s.krate]))
+            .collect();
+        let unique: std::collections::BTreeSet<&str> = all.iter().copied().collect();
+        assert_eq!(unique.len(), all.len(), "a name means two crates: {all:?}");
+    }
+
+    #[test]
+    fn each_step_knows_the_one_before() {
+        assert_eq!(previous(&START), None);
+        assert_eq!(previous(&STEPS[0]), Some(&START));
+        for step in &STEPS[1..] {
+            assert_eq!(previous(step).map(|s| s.krate), Some(step.previous));
+        }
     }
 
     #[test]
     fn every_step_is_a_folder_with_its_page() {
         let root = workspace_root();
-        for step in STEPS {
+        for step in with_start() {
             assert!(
                 root.join(step.krate).join("Cargo.toml").is_file(),
                 "{}",

@@ -13,24 +13,11 @@ use std::io;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::side_by_side::{Mark, Page, Row};
+use crate::columns::{Mark, Page, Row};
 use crate::{fn_items, pairing};
 
 /// Where the book's repository lives, for the message when `PATH` is wrong.
 const BOOK_REPO: &str = "https://github.com/bigen1925/introduction-to-web-application-with-python";
-
-/// Each chapter crate and the book's Python files it is the Rust edition of.
-const CHAPTERS: [(&str, &[&str]); 3] = [
-    ("chapter12-sequential", &["codes/chapter12-2/webserver.py"]),
-    ("chapter13-refactor", &["codes/chapter13/webserver.py"]),
-    (
-        "chapter13-threaded",
-        &[
-            "codes/chapter13-2/webserver.py",
-            "codes/chapter13-2/workerthread.py",
-        ],
-    ),
-];
 
 /// The book's helpers whose work `common` does for every chapter: the book's
 /// name, the file and function here, and what to call it in a heading.
@@ -335,31 +322,26 @@ pub fn render(book: &Path, root: &Path, krate: &str, page: &mut Page) -> Result<
 
 /// The book's Python files for `krate`, read from the reader's clone.
 fn read_book(book: &Path, krate: &str) -> Result<Vec<(&'static str, String)>, Error> {
-    if krate == "chapter13-threadpool" {
-        return Err(Error::Usage(
-            "The book has no Python for chapter13-threadpool: its column only points towards a \
-             bounded pool (ThreadPoolExecutor). Compare it with the threaded chapter instead: \
-             cargo xtask side-by-side chapter13-threaded chapter13-threadpool"
-                .to_owned(),
-        ));
-    }
-    if krate == "chapter13-async" {
-        return Err(Error::Usage(
-            "The book has no Python for chapter13-async: it goes beyond the book (a task per \
-             client, as asyncio and nginx do). Compare it with the threaded chapter instead: \
-             cargo xtask side-by-side chapter13-threaded chapter13-async"
-                .to_owned(),
-        ));
-    }
-    let Some((_, python_files)) = CHAPTERS.iter().find(|(k, _)| *k == krate) else {
-        let known: Vec<&str> = CHAPTERS.iter().map(|(k, _)| *k).collect();
+    let Some(step) = steps::find_with_start(krate) else {
+        let known: Vec<&str> = steps::with_start()
+            .filter(|step| !step.python.is_empty())
+            .map(|step| step.krate)
+            .collect();
         return Err(Error::Usage(format!(
             "The book has no Python for {krate}. --book takes one of: {}.",
             known.join(", ")
         )));
     };
+    if step.python.is_empty() {
+        return Err(Error::Usage(format!(
+            "The book has no Python for {krate}, which goes beyond its code: {} ({}). \
+             Compare it with the step it starts from instead: \
+             cargo xtask side-by-side {} {krate}",
+            step.book, step.lesson, step.previous
+        )));
+    }
     let mut python = Vec::new();
-    for file in *python_files {
+    for file in step.python {
         match fs::read(book.join(file)) {
             Ok(bytes) => python.push((*file, String::from_utf8_lossy(&bytes).into_owned())),
             Err(err) => {

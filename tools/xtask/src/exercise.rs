@@ -1,11 +1,17 @@
-//! `cargo xtask exercise CRATE`: a crate of the reader's own, to type the
-//! step CRATE in, starting from the previous step's code.
+//! `cargo xtask exercise STEP`: a crate of the reader's own, to type the
+//! step STEP in, starting from the code of the crate STEP starts from.
 //!
-//! `exercises/my-CRATE/` gets CRATE's dependencies and the previous crate's
-//! `src/` (for `chapter12-sequential`, a minimal server that answers once,
-//! the book's starting point). It is a workspace member (the root's
-//! `exercises/*`) that git ignores (`exercises/.gitignore`). Only `std::fs`
-//! is used, so it works the same on Linux, macOS and Windows.
+//! `exercises/my-STEP/` gets STEP's dependencies and the previous crate's
+//! `src/` (for `chapter12-sequential`, `chapter11-answer-once`'s: the book's
+//! chapter 11, which answers once). `exercises/` is a workspace of its own,
+//! outside the root one (which excludes it), so a half-typed exercise that
+//! does not compile cannot break `cargo build` or `cargo test` of the
+//! chapters. Its `Cargo.toml`, `Cargo.lock` and `.cargo/config.toml` are
+//! written here from the root's each time: the same settings, lints,
+//! profiles and versions, built into the root's `target/`, so an exercise
+//! reuses the dependencies the chapters compiled. git ignores it all
+//! (`exercises/.gitignore`). Only `std::fs` is used, so it works the same on
+//! Linux, macOS and Windows.
 
 use std::fmt;
 use std::fs;
@@ -13,166 +19,58 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::repo_root;
+use steps::Step;
 
-/// Each step and the one before it; `None`: the book's starting point.
-pub const STEPS: [(&str, Option<&str>); 5] = [
-    ("chapter12-sequential", None),
-    ("chapter13-refactor", Some("chapter12-sequential")),
-    ("chapter13-threaded", Some("chapter13-refactor")),
-    ("chapter13-threadpool", Some("chapter13-threaded")),
-    ("chapter13-async", Some("chapter13-threaded")),
-];
-
-/// Each step's guide page (under `docs/en/` and `docs/ja/`) and what the
-/// reader changes, for the note at the top of the exercise's `main.rs`.
-const LESSONS: [(&str, &str, &str); 5] = [
-    (
-        "chapter12-sequential",
-        "chapter12.md",
-        "answer request after request in a loop, and send each\n\
-         //! file with the Content-Type of its extension, not always text/html.",
-    ),
-    (
-        "chapter13-refactor",
-        "chapter13-refactor.md",
-        "split serve into the book's functions (create_server_socket,\n\
-         //! handle_client, get_static_file_content); what the server does stays the same.",
-    ),
-    (
-        "chapter13-threaded",
-        "chapter13-threaded.md",
-        "answer each client in a thread of its own (the book's\n\
-         //! WorkerThread), so a slow client no longer holds up the others.",
-    ),
-    (
-        "chapter13-threadpool",
-        "chapter13-threadpool.md",
-        "replace the thread per client with a bounded pool: a fixed\n\
-         //! number of worker threads, so a flood of clients cannot start threads without end.",
-    ),
-    (
-        "chapter13-async",
-        "chapter13-async.md",
-        "replace the thread per client with a task per client (tokio):\n\
-         //! async fn and .await where a read or write could wait, tokio::spawn where\n\
-         //! thread::Builder::spawn was, common::async_io for the I/O, a runtime in main.",
-    ),
-];
-
-/// The note put at the top of the exercise's `main.rs`: the code below is
-/// the previous step's, with that step's own notes; this says what to do.
-pub fn intro(step: &str, from: Option<&str>) -> String {
-    let (_, page, todo) = LESSONS
-        .iter()
-        .find(|(name, _, _)| *name == step)
-        .copied()
-        .unwrap_or((step, "README.md", "see the guide."));
-    let origin = match from {
-        Some(from) => format!("{from}'s code"),
-        None => "a server that answers once".to_owned(),
-    };
-    format!(
-        "//! Your exercise for step {step}, started from {origin}.\n\
-         //! The notes after this paragraph describe that code, not your goal.\n\
-         //! To do: {todo}\n\
-         //! Guide: docs/en/{page} (日本語: docs/ja/{page}).\n\
-         //!\n"
-    )
-}
-
-/// The guide page of `step`, relative to the repository root, in English
-/// and in Japanese.
-pub fn guide_pages(step: &str) -> [String; 2] {
-    let page = LESSONS
-        .iter()
-        .find(|(name, _, _)| *name == step)
-        .map_or("README.md", |(_, page, _)| page);
-    [format!("docs/en/{page}"), format!("docs/ja/{page}")]
-}
+use crate::width::wrap;
 
 /// Where exercises go unless `XTASK_EXERCISES_DIR` says otherwise (tests).
 pub const EXERCISES_DIR_VAR: &str = "XTASK_EXERCISES_DIR";
 
-/// The book's starting point for chapter 12 (its chapter 11's server,
-/// `codes/chapter11-2/webserver.py`): one request answered, then it stops.
-pub const ANSWER_ONCE: &str = r#"//! The book's starting point for chapter 12: the server of its chapter 11
-//! (Python: `codes/chapter11-2/webserver.py`). It answers one request and
-//! stops, so a page that links a stylesheet and an image never shows whole,
-//! and it sends every file as `text/html`. Chapter 12's lesson, yours to
-//! type: answer again and again, each file with its own Content-Type.
+/// The members of the exercises' workspace: the folders this command makes.
+pub const MEMBERS: &str = "my-*";
 
-use std::io;
-use std::net::TcpListener;
-
-use common::{Config, HttpError, Response};
-use log::{error, info};
-
-/// The book's `if __name__ == "__main__"`: read the options, start logging, serve.
-fn main() {
-    let config = Config::from_args(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_DESCRIPTION"));
-    common::init_logging(config.log_level);
-    if let Err(err) = serve(&config) {
-        common::exit_on_start_error(&config, err);
+/// The note put at the top of the exercise's `main.rs`: the code below is
+/// the previous crate's, with its own notes; this says what to do.
+pub fn intro(step: &Step) -> String {
+    let from = step.previous;
+    let mut note = format!(
+        "//! Your exercise for step {}, started from {from}'s code.\n\
+         //! The notes after this paragraph describe that code, not your goal.\n",
+        step.krate
+    );
+    for line in wrap(&format!("To do: {}.", step.lesson), 74) {
+        note += &format!("//! {}\n", line.trim_end());
     }
+    let [en, ja] = guide_pages(step);
+    note += &format!("//! Guide: {en} (日本語: {ja}).\n//!\n");
+    note
 }
 
-/// The book's `WebServer.serve`: accept one client, answer it, stop.
-fn serve(config: &Config) -> io::Result<()> {
-    info!("=== サーバーを起動します ===");
-    let server_socket = TcpListener::bind(config.address())?;
-    common::show_url(&server_socket)?;
-
-    info!("=== クライアントからの接続を待ちます ===");
-    let (client_socket, address) = server_socket.accept()?;
-    info!("=== クライアントとの接続が完了しました remote_address: {address} ===");
-
-    // The book's `try:`. In a closure, `?` sends any failure to the `if let` below.
-    let result = (|| -> Result<(), HttpError> {
-        let Some(request) = common::receive_request(&client_socket, config)? else {
-            return Ok(()); // connected, then left without a request
-        };
-        let response = match common::open_static_file(&config.static_root, &request.path) {
-            Ok(mut file) => {
-                // Like the book's chapter 11, every file is sent as HTML: the
-                // right Content-Type is the second half of chapter 12.
-                file.content_type = "text/html".to_owned();
-                Response::file(file)
-            }
-            Err(HttpError::NotFound) => Response::not_found(),
-            Err(HttpError::MovedPermanently(location)) => Response::redirect(location),
-            Err(err) => return Err(err),
-        };
-        response.send(&client_socket, request.is_head())?;
-        Ok(())
-    })();
-    if let Err(err) = result {
-        error!("=== リクエストの処理中にエラーが発生しました ===");
-        common::report_error(&client_socket, &err);
-    }
-    info!("=== サーバーを停止します。 ===");
-    Ok(())
+/// The guide page of `step`, relative to the repository root, in English
+/// and in Japanese.
+pub fn guide_pages(step: &Step) -> [String; 2] {
+    [
+        format!("docs/en/{}", step.page),
+        format!("docs/ja/{}", step.page),
+    ]
 }
-"#;
 
 /// An exercise just created.
 #[derive(Debug)]
 pub struct Created {
     /// Its folder.
     pub dir: PathBuf,
-    /// Its package name, `my-CRATE`.
+    /// Its package name, `my-STEP`.
     pub package: String,
     /// The step it practises.
-    pub step: &'static str,
-    /// The crate its code came from; `None`: the answer-once server.
-    pub from: Option<&'static str>,
+    pub step: &'static Step,
 }
 
 /// Why no exercise was created.
 #[derive(Debug)]
 pub enum Error {
-    /// Not one of [`STEPS`].
-    UnknownCrate(String),
+    /// Not one of the steps.
+    UnknownStep(String),
     /// The exercise's folder exists: it is never overwritten.
     Exists(PathBuf),
     /// Reading the chapter or writing the exercise failed.
@@ -182,15 +80,11 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::UnknownCrate(name) => {
-                let names: Vec<&str> = STEPS.iter().map(|(step, _)| *step).collect();
-                write!(
-                    f,
-                    "no chapter crate named {name:?}; one of: {} (or 12, 13-refactor, 13, \
-                     13-threadpool, 13-async)",
-                    names.join(", ")
-                )
-            }
+            Error::UnknownStep(name) => write!(
+                f,
+                "no step named {name:?}; one of (short names in brackets): {}",
+                steps::names_for_people()
+            ),
             Error::Exists(dir) => write!(
                 f,
                 "{} already exists; an exercise is never overwritten (delete or rename it to start again)",
@@ -201,13 +95,12 @@ impl fmt::Display for Error {
     }
 }
 
-/// Creates `exercises/my-<step>/` under `exercises`, from the chapter crates
-/// in `root`. `step` is a crate name or a short name such as `13`.
+/// Creates `my-<step>/` in the workspace `exercises` (written or refreshed
+/// from the root's), from the crates in `root`. `step` is a crate name or a
+/// short name such as `13`.
 pub fn create(root: &Path, exercises: &Path, step: &str) -> Result<Created, Error> {
-    let &(step, from) = crate::chapter_crate(step)
-        .and_then(|krate| STEPS.iter().find(|(name, _)| *name == krate))
-        .ok_or_else(|| Error::UnknownCrate(step.to_owned()))?;
-    let package = format!("my-{step}");
+    let step = steps::find(step).ok_or_else(|| Error::UnknownStep(step.to_owned()))?;
+    let package = format!("my-{}", step.krate);
     let dir = exercises.join(&package);
     fs::create_dir_all(exercises).map_err(|e| Error::Io(exercises.to_owned(), e))?;
     // `create_dir` fails if the folder exists: nothing of the reader's is touched.
@@ -216,63 +109,174 @@ pub fn create(root: &Path, exercises: &Path, step: &str) -> Result<Created, Erro
         Err(err) if err.kind() == io::ErrorKind::AlreadyExists => return Err(Error::Exists(dir)),
         Err(err) => return Err(Error::Io(dir, err)),
     }
-    if let Err(err) = fill(root, &dir, &package, step, from) {
+    let filled = write_workspace(root, exercises).and_then(|()| fill(root, &dir, &package, step));
+    if let Err(err) = filled {
         // The folder is the one just made: remove it, so that a retry can work.
         let _ = fs::remove_dir_all(&dir);
         return Err(err);
     }
-    Ok(Created {
-        dir,
-        package,
-        step,
-        from,
-    })
+    Ok(Created { dir, package, step })
+}
+
+/// Writes the exercises' workspace files into `exercises`: its manifest, the
+/// root's lock file (the same versions, so the same compiled dependencies),
+/// and a `.cargo/config.toml` that builds into the root's `target/`.
+pub fn write_workspace(root: &Path, exercises: &Path) -> Result<(), Error> {
+    let read = |name: &str| {
+        let path = root.join(name);
+        fs::read_to_string(&path).map_err(|e| Error::Io(path, e))
+    };
+    let up = path_to_root(root, exercises);
+    // What an exercise may depend on: what any step does.
+    let mut used = Vec::new();
+    for step in steps::STEPS {
+        used.extend(dependencies(&read(&format!("{}/Cargo.toml", step.krate))?));
+    }
+    write(
+        &exercises.join("Cargo.toml"),
+        &workspace_manifest(&read("Cargo.toml")?, &up, &used),
+    )?;
+    write(&exercises.join("Cargo.lock"), &read("Cargo.lock")?)?;
+    let config = exercises.join(".cargo");
+    fs::create_dir_all(&config).map_err(|e| Error::Io(config.clone(), e))?;
+    write(&config.join("config.toml"), &cargo_config(&up))
+}
+
+/// The root as `exercises` reaches it, ending in `/`: `../` for the root's
+/// own `exercises/` (so the files hold no absolute path and the clone can
+/// move), the absolute path for a folder elsewhere (tests), with `/` for
+/// `\` (TOML strings take `/` on every system, and no escapes).
+pub fn path_to_root(root: &Path, exercises: &Path) -> String {
+    match exercises.strip_prefix(root) {
+        Ok(inside) => "../".repeat(inside.components().count()),
+        Err(_) => format!("{}/", root.display()).replace('\\', "/"),
+    }
+}
+
+/// `exercises/.cargo/config.toml`, `up` leading from `exercises/` to the root.
+pub fn cargo_config(up: &str) -> String {
+    format!(
+        "# Written by `cargo xtask exercise`, again each time it runs.\n\
+         # The exercises build into the root's target/ folder: the dependencies the\n\
+         # chapters compiled are not compiled again, and there is one target/ to clean.\n\
+         [build]\n\
+         target-dir = \"{up}target\"\n"
+    )
+}
+
+/// The exercises' `Cargo.toml`, made from the root's: its `[workspace]`
+/// section lists the exercises (`my-*`) instead of the chapters; every other
+/// section (the shared package fields, dependencies, lints and profiles) is
+/// the root's, each `path` led there by `up` (see [`path_to_root`]); last,
+/// the profile of each root member among the dependencies in `used`.
+pub fn workspace_manifest(root_manifest: &str, up: &str, used: &[String]) -> String {
+    let mut out = String::from(
+        "# Written by `cargo xtask exercise` from the root Cargo.toml, again each\n\
+         # time it runs: edit that one. The exercises are a workspace of their own,\n\
+         # so one that does not compile yet cannot break the chapters' build.\n",
+    );
+    let mut in_workspace = false;
+    for line in root_manifest.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            in_workspace = trimmed == "[workspace]";
+            if in_workspace {
+                let resolver = root_manifest
+                    .lines()
+                    .find(|l| l.trim_start().starts_with("resolver"))
+                    .unwrap_or("resolver = \"3\"");
+                out += &format!("[workspace]\n{resolver}\nmembers = [\"{MEMBERS}\"]\n\n");
+                continue;
+            }
+        }
+        if !in_workspace {
+            out += &line.replace("path = \"", &format!("path = \"{up}"));
+            out.push('\n');
+        }
+    }
+    out + &member_profiles(root_manifest, used)
+}
+
+/// The root's members that the exercises depend on (`common`) are plain
+/// dependencies here, which `[profile.dev.package."*"]` would optimise and
+/// strip of line tables: built as the root builds them instead, an
+/// exercise's backtrace names common's lines as a chapter's does.
+fn member_profiles(root_manifest: &str, used: &[String]) -> String {
+    let root_section = |name| section(root_manifest, name);
+    let mut settings: Vec<&str> = root_section("[profile.dev]")
+        .into_iter()
+        .filter(|l| l.trim_start().starts_with("debug") || l.trim_start().starts_with("opt-level"))
+        .collect();
+    if !settings
+        .iter()
+        .any(|l| l.trim_start().starts_with("opt-level"))
+    {
+        settings.insert(0, "opt-level = 0");
+    }
+    let mut out = String::new();
+    for line in root_section("[workspace.dependencies]") {
+        let Some((name, _)) = line.split_once('=') else {
+            continue;
+        };
+        let name = name.trim();
+        if line.contains("path = \"") && used.iter().any(|u| u == name) {
+            out += &format!(
+                "\n# A member of the root workspace: built as there, not as \"*\" above.\n\
+                 [profile.dev.package.{name}]\n{}\n",
+                settings.join("\n")
+            );
+        }
+    }
+    out
+}
+
+/// The lines of a manifest's section `name` (`[dependencies]`), without
+/// blank lines and comments.
+fn section<'a>(manifest: &'a str, name: &str) -> Vec<&'a str> {
+    manifest
+        .lines()
+        .skip_while(|l| l.trim() != name)
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect()
+}
+
+/// The names of a manifest's `[dependencies]`: `common` for both
+/// `common.workspace = true` and `common = { workspace = true, ... }`.
+pub fn dependencies(manifest: &str) -> Vec<String> {
+    section(manifest, "[dependencies]")
+        .into_iter()
+        .filter_map(|line| {
+            let key = line.split(['=', '.']).next()?.trim();
+            (!key.is_empty()).then(|| key.to_owned())
+        })
+        .collect()
 }
 
 /// Writes the manifest and `src/` into the new folder `dir`.
-fn fill(
-    root: &Path,
-    dir: &Path,
-    package: &str,
-    step: &str,
-    from: Option<&str>,
-) -> Result<(), Error> {
-    let manifest_path = root.join(step).join("Cargo.toml");
+fn fill(root: &Path, dir: &Path, package: &str, step: &Step) -> Result<(), Error> {
+    let manifest_path = root.join(step.krate).join("Cargo.toml");
     let chapter_manifest =
         fs::read_to_string(&manifest_path).map_err(|e| Error::Io(manifest_path, e))?;
-    let origin = from.unwrap_or("a server that answers once (the book's starting point)");
     write(
         &dir.join("Cargo.toml"),
-        &manifest(package, step, origin, &chapter_manifest),
+        &manifest(package, step, &chapter_manifest),
     )?;
     let src = dir.join("src");
     let main_rs = src.join("main.rs");
-    let previous = match from {
-        Some(from) => {
-            copy_dir(&root.join(from).join("src"), &src)?;
-            fs::read_to_string(&main_rs).map_err(|e| Error::Io(main_rs.clone(), e))?
-        }
-        None => {
-            fs::create_dir(&src).map_err(|e| Error::Io(src.clone(), e))?;
-            ANSWER_ONCE.to_owned()
-        }
-    };
-    write(&main_rs, &(intro(step, from) + &previous))
+    copy_dir(&root.join(step.previous).join("src"), &src)?;
+    let previous = fs::read_to_string(&main_rs).map_err(|e| Error::Io(main_rs.clone(), e))?;
+    write(&main_rs, &(intro(step) + &previous))
 }
 
 /// The exercise's manifest: its own name, the chapter's dependencies.
-fn manifest(package: &str, step: &str, origin: &str, chapter_manifest: &str) -> String {
-    let dependencies: Vec<&str> = chapter_manifest
-        .lines()
-        .skip_while(|line| line.trim() != "[dependencies]")
-        .skip(1)
-        .take_while(|line| !line.trim_start().starts_with('['))
-        .filter(|line| !line.trim().is_empty())
-        .collect();
+fn manifest(package: &str, step: &Step, chapter_manifest: &str) -> String {
+    let dependencies = section(chapter_manifest, "[dependencies]");
     format!(
         "[package]\n\
          name = \"{package}\"\n\
-         description = \"Your own {step}, started from {origin}.\"\n\
+         description = \"Your own {}, started from {}.\"\n\
          version.workspace = true\n\
          edition.workspace = true\n\
          rust-version.workspace = true\n\
@@ -284,6 +288,8 @@ fn manifest(package: &str, step: &str, origin: &str, chapter_manifest: &str) -> 
          \n\
          [lints]\n\
          workspace = true\n",
+        step.krate,
+        step.previous,
         dependencies.join("\n")
     )
 }
@@ -309,26 +315,39 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// The three commands to print after creating `created`.
-pub fn next_commands(created: &Created) -> [String; 3] {
-    let step = created.step;
-    let package = &created.package;
+/// The two commands the reader needs next, run from the repository root:
+/// how to run the exercise (the `exercises/` workspace's manifest, named
+/// with `/`, which every shell on every system takes), and how to check it
+/// while it runs.
+pub fn next_commands(created: &Created) -> [String; 2] {
     [
-        format!("cargo run -p {package}"),
-        format!("cargo run -p checker -- --chapter {step}"),
-        format!("git diff --no-index {step}/src exercises/{package}/src"),
+        format!(
+            "cargo run --manifest-path exercises/Cargo.toml -p {}",
+            created.package
+        ),
+        format!("cargo run -p checker -- --chapter {}", created.step.krate),
     ]
 }
 
 const USAGE: &str = "\
-usage: cargo xtask exercise CRATE
+usage: cargo xtask exercise STEP
 
-Makes exercises/my-CRATE, your own crate for step CRATE, from the previous
-step's code (for chapter12-sequential, a server that answers once), and says
-how to run it, check it, and compare it with the chapter. CRATE: one of
-chapter12-sequential, chapter13-refactor, chapter13-threaded,
-chapter13-threadpool, chapter13-async, or a short name: 12, 13-refactor, 13
-(or 13-threaded), 13-threadpool, 13-async. An existing exercise is never
+Makes exercises/my-STEP, your own crate to type step STEP in, from the code of
+the crate STEP starts from (for chapter12-sequential: chapter11-answer-once,
+the book's chapter 11, which answers once), and prints how to run it and how
+to check it:
+
+  cargo run --manifest-path exercises/Cargo.toml -p my-STEP
+      (or, inside exercises/: cargo run -p my-STEP)
+  cargo run -p checker -- --chapter STEP
+      (in a second terminal, while your server runs)
+
+exercises/ is a workspace of its own that git ignores: while your crate does
+not compile yet, cargo build and cargo test of the chapters still work. It
+builds into the root's target/, so the dependencies the chapters compiled are
+not compiled again. STEP: one of chapter12-sequential, chapter13-refactor,
+chapter13-threaded, chapter13-threadpool, chapter13-async, or a short name
+(12, 13-refactor, 13, 13-threadpool, 13-async). An existing exercise is never
 overwritten.";
 
 /// Runs `cargo xtask exercise ARGS...`; `Err` only when the output cannot
@@ -346,7 +365,7 @@ pub fn main(args: &[String]) -> io::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let root = repo_root();
+    let root = steps::workspace_root();
     let exercises =
         std::env::var_os(EXERCISES_DIR_VAR).map_or_else(|| root.join("exercises"), PathBuf::from);
     // Paths as the reader types them, from the repository root.
@@ -358,21 +377,19 @@ pub fn main(args: &[String]) -> io::Result<ExitCode> {
     };
     match create(&root, &exercises, step) {
         Ok(created) => {
-            let origin = created.from.map_or_else(
-                || "a server that answers once, the book's starting point".to_owned(),
-                |from| format!("{from}'s code"),
-            );
             let mut out = io::stdout().lock();
-            writeln!(out, "created {} from {origin}", shown(&created.dir))?;
+            writeln!(
+                out,
+                "created {} from {}'s code",
+                shown(&created.dir),
+                created.step.previous
+            )?;
             let [en, ja] = guide_pages(created.step);
             writeln!(out, "read about it: {en} (日本語: {ja})")?;
-            writeln!(out, "change it into {}, then:", created.step)?;
-            for (what, command) in ["run it:    ", "check it:  ", "compare it:"]
-                .iter()
-                .zip(next_commands(&created))
-            {
-                writeln!(out, "  {what} {command}")?;
-            }
+            writeln!(out, "change it into {}, then:", created.step.krate)?;
+            let [run, check] = next_commands(&created);
+            writeln!(out, "  run it:   {run}")?;
+            writeln!(out, "  check it: {check}   (in a second terminal)")?;
             Ok(ExitCode::SUCCESS)
         }
         Err(Error::Exists(dir)) => {
@@ -383,7 +400,7 @@ pub fn main(args: &[String]) -> io::Result<ExitCode> {
             )?;
             Ok(ExitCode::FAILURE)
         }
-        Err(e @ Error::UnknownCrate(_)) => {
+        Err(e @ Error::UnknownStep(_)) => {
             writeln!(err, "cargo xtask exercise: {e}\n\n{USAGE}")?;
             Ok(ExitCode::from(2))
         }

@@ -1,13 +1,20 @@
 //! Repository chores: the chapter diffs in `diffs/`, generated from the
 //! chapter crates so they can never be edited by hand or drift, and the same
 //! changes side by side ([`side_by_side`]), or the book's Python beside the
-//! Rust ([`book`]).
+//! Rust ([`book`]); and a reader's own crate for a step ([`exercise`]).
+//! Which crates there are, and which starts from which, is the table in
+//! `tools/steps`.
+//!
+//! Modules import downwards only: `side_by_side` and `book` draw on a
+//! [`columns::Page`] and pair lines with [`pairing`]; `columns` measures
+//! with [`width`]; `pairing` and `width` import none of the others.
 //!
 //! A file that a step adds (the threaded chapter's `worker.rs`) is compared
 //! with the part of the previous `main.rs` that its functions came from, so a
 //! moved function reads as unchanged context, not as deleted and re-added.
 
 pub mod book;
+pub mod columns;
 pub mod exercise;
 pub mod pairing;
 pub mod side_by_side;
@@ -22,80 +29,46 @@ use std::process::ExitCode;
 
 use similar::{ChangeTag, TextDiff};
 
-/// One step of the book: the crate before and the crate after.
-#[derive(Debug, Clone, Copy)]
-pub struct Step {
-    /// The earlier chapter crate.
+/// What one step changes: the crate it starts from and its own, as
+/// `diffs/OLD..NEW.diff` and the side-by-side view show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    /// The earlier crate.
     pub old: &'static str,
-    /// The later chapter crate.
+    /// The later crate.
     pub new: &'static str,
 }
-
-/// The book's steps, in order, then the step beyond it (the async one,
-/// which, like the pool, starts from the threaded chapter).
-pub const STEPS: [Step; 4] = [
-    Step {
-        old: "chapter12-sequential",
-        new: "chapter13-refactor",
-    },
-    Step {
-        old: "chapter13-refactor",
-        new: "chapter13-threaded",
-    },
-    Step {
-        old: "chapter13-threaded",
-        new: "chapter13-threadpool",
-    },
-    Step {
-        old: "chapter13-threaded",
-        new: "chapter13-async",
-    },
-];
 
 /// Lines of context around each change, as `diff -u`.
 const CONTEXT: usize = 3;
 
-impl Step {
+impl Change {
+    /// What `step` changes: from the crate it starts from to its own.
+    pub fn of(step: &steps::Step) -> Change {
+        Change {
+            old: step.previous,
+            new: step.krate,
+        }
+    }
+
+    /// The change that makes `krate` (a step's crate), if it is one.
+    pub fn to(krate: &str) -> Option<Change> {
+        steps::STEPS
+            .iter()
+            .find(|step| step.krate == krate)
+            .map(Change::of)
+    }
+
     /// `diffs/<old>..<new>.diff`, relative to the repository root.
     pub fn diff_path(&self) -> PathBuf {
         Path::new("diffs").join(format!("{}..{}.diff", self.old, self.new))
     }
 }
 
-/// The repository root (this crate lives in `tools/xtask`), without a `..`
-/// in it, so paths printed from it read `exercises/...`, not `tools/xtask/..`.
-pub fn repo_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .nth(2)
-        .map_or_else(|| manifest.join("../.."), Path::to_path_buf)
-}
-
-/// Every chapter crate, in the book's order.
-pub const CHAPTERS: [&str; 5] = [
-    "chapter12-sequential",
-    "chapter13-refactor",
-    "chapter13-threaded",
-    "chapter13-threadpool",
-    "chapter13-async",
-];
-
-/// The chapter crate `name` means: a crate name, or one of the short names
-/// the checker accepts too (`12`, `13-refactor`, `13` or `13-threaded`,
-/// `13-threadpool`, `13-async`).
-pub fn chapter_crate(name: &str) -> Option<&'static str> {
-    let name = name.trim().to_ascii_lowercase();
-    let short = name.strip_prefix("chapter").unwrap_or(&name);
-    let index = match short {
-        "12" | "12-sequential" | "sequential" => 0,
-        "13-refactor" | "13r" | "refactor" => 1,
-        "13" | "13-threaded" | "13t" | "threaded" => 2,
-        "13-threadpool" | "13p" | "threadpool" | "pool" => 3,
-        "13-async" | "13a" | "async" => 4,
-        _ => return None,
-    };
-    Some(CHAPTERS[index])
+/// Every step's change, in the order of [`steps::STEPS`]: the first one
+/// from the starter (`chapter11-answer-once`) to chapter 12.
+pub fn changes() -> impl Iterator<Item = Change> {
+    steps::STEPS.iter().map(Change::of)
 }
 
 /// The exit status of a command whose output may go to a closed pipe
@@ -133,10 +106,10 @@ pub struct Section {
     pub whole: bool,
 }
 
-/// What changed in `step`: its file pairs in file-name order, with moved
+/// What `step` changes: its file pairs in file-name order, with moved
 /// functions compared where they went. Both `render` and the side-by-side
 /// view are drawn from this.
-pub fn sections(root: &Path, step: Step) -> io::Result<Vec<Section>> {
+pub fn sections(root: &Path, step: Change) -> io::Result<Vec<Section>> {
     let old_main_path = format!("{}/src/main.rs", step.old);
     let old_main = fs::read_to_string(root.join(&old_main_path))?;
     let mut found = Vec::new();
@@ -239,7 +212,7 @@ pub fn sections(root: &Path, step: Step) -> io::Result<Vec<Section>> {
 }
 
 /// The unified diff of `step`, read from the crates under `root`.
-pub fn render(root: &Path, step: Step) -> io::Result<String> {
+pub fn render(root: &Path, step: Change) -> io::Result<String> {
     let mut out = format!(
         "# {} -> {}: generated from the crates by `cargo xtask diffs`; do not edit.\n",
         step.old, step.new
@@ -368,7 +341,7 @@ fn moved_away(
     old: &str,
     new: &str,
     root: &Path,
-    step: Step,
+    step: Change,
 ) -> io::Result<Vec<(String, Vec<String>)>> {
     let kept: Vec<String> = functions(new).into_iter().map(|(n, _)| n).collect();
     let mut moved = Vec::new();
@@ -401,7 +374,7 @@ fn region(source: &str, names: &[String]) -> Option<Range<usize>> {
 }
 
 /// `.rs` file names under either crate's `src/`, sorted, each once.
-fn source_files(root: &Path, step: Step) -> io::Result<Vec<String>> {
+fn source_files(root: &Path, step: Change) -> io::Result<Vec<String>> {
     let mut names = Vec::new();
     for krate in [step.old, step.new] {
         for entry in fs::read_dir(root.join(krate).join("src"))? {

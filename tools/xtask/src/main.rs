@@ -6,22 +6,23 @@ use std::fs;
 use std::io::{self, Write as _};
 use std::process::ExitCode;
 
-use xtask::{STEPS, changed_lines, render, repo_root};
+use xtask::{changed_lines, changes, render};
 
 const USAGE: &str = "\
 usage: cargo xtask COMMAND
 
   diffs [--check]          regenerate diffs/ from the chapter crates (--check: only compare)
   side-by-side [FROM TO]   two chapters, or the book beside one (--book), in two columns
-  exercise CRATE           start your own crate for step CRATE under exercises/
+  exercise STEP            start your own crate for STEP in exercises/, its own workspace
 
 `cargo xtask COMMAND --help` says more about each.";
 
 const DIFFS_USAGE: &str = "\
 usage: cargo xtask diffs [--check]
 
-Writes diffs/<old>..<new>.diff for each step of the book, generated from the
-chapter crates. --check only compares and fails if one is stale.";
+Writes diffs/<old>..<new>.diff for each step, from the crate it starts from
+to its own (the first from chapter11-answer-once, the book's chapter 11),
+generated from the crates. --check only compares and fails if one is stale.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -64,9 +65,9 @@ fn diffs(args: &[String]) -> io::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let root = repo_root();
+    let root = steps::workspace_root();
     let mut stale = false;
-    for step in STEPS {
+    for step in changes() {
         let path = root.join(step.diff_path());
         let diff = match render(&root, step) {
             Ok(diff) => diff,

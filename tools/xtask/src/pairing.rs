@@ -4,16 +4,14 @@
 //! `send`, `static_root`, ...), with the two languages' names for one thing
 //! made alike (`recv`/`read`, `start`/`spawn`, `while True`/`loop`,
 //! `except`/`Err`). Two lines score by the words they share; the pairs kept
-//! are the best-scoring ones that keep both sides in order
-//! ([`best_pairs`](crate::side_by_side::best_pairs)). Lines that print the same
-//! log text always pair: the Rust mirrors the book's log lines exactly.
+//! are the best-scoring ones that keep both sides in order ([`best_pairs`]).
+//! Lines that print the same log text always pair: the Rust mirrors the
+//! book's log lines exactly.
 //!
 //! Comments, blank lines and docstrings never pair, except a Rust comment's
 //! `` `quoted` `` words: "the book's `finally`" faces `finally:`.
 
 use std::collections::{BTreeSet, HashMap};
-
-use crate::side_by_side::best_pairs;
 
 /// Score of two lines that print the same log text: above any word score.
 pub const LOG_SCORE: u32 = 1000;
@@ -367,6 +365,40 @@ pub fn corresponding(left: &[&str], right: &[&str]) -> Vec<(usize, usize, bool)>
     let mut pairs = vec![(0, 0, false)];
     for (l, r) in best_pairs(&scores, THRESHOLD * SCALE) {
         pairs.push((l + 1, r + 1, scores[l][r] >= LOG_SCORE * SCALE));
+    }
+    pairs
+}
+
+/// The pairs `(i, j)` of `scores[i][j]` that keep both sides in order, each
+/// scoring at least `threshold`, with the most score in total: a longest
+/// common subsequence where a pair counts by its score. Ties go to the
+/// earlier pair.
+pub fn best_pairs(scores: &[Vec<u32>], threshold: u32) -> Vec<(usize, usize)> {
+    let m = scores.len();
+    let n = scores.first().map_or(0, Vec::len);
+    // best[i][j]: the most total score that scores[i..][j..] can reach.
+    let mut best = vec![vec![0u32; n + 1]; m + 1];
+    for i in (0..m).rev() {
+        for j in (0..n).rev() {
+            let pair = match scores[i][j] {
+                s if s >= threshold => s + best[i + 1][j + 1],
+                _ => 0,
+            };
+            best[i][j] = pair.max(best[i + 1][j]).max(best[i][j + 1]);
+        }
+    }
+    let mut pairs = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < m && j < n {
+        let s = scores[i][j];
+        if s >= threshold && best[i][j] == s + best[i + 1][j + 1] {
+            pairs.push((i, j));
+            (i, j) = (i + 1, j + 1);
+        } else if best[i][j] == best[i + 1][j] {
+            i += 1;
+        } else {
+            j += 1;
+        }
     }
     pairs
 }

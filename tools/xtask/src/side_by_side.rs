@@ -5,32 +5,29 @@
 //! Every printed line fits the width in terminal cells (see [`crate::width`]);
 //! long lines wrap onto rows marked `~`.
 
-use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
 
 use similar::{DiffTag, TextDiff};
 
-use crate::width::{clean, wrap};
-use crate::{CHAPTERS, STEPS, Section, Step, book, chapter_crate, repo_root, sections};
+use crate::columns::{Mark, Page, Row};
+use crate::pairing::best_pairs;
+use crate::{Change, Section, book, changes, sections};
 
 /// Width when neither `--width`, `COLUMNS` nor the terminal says (piped output).
 const DEFAULT_WIDTH: usize = 100;
 /// Narrower than this leaves fewer than eight cells per column.
 const MIN_WIDTH: usize = 30;
-/// Cells for a line number: files here stay under 10 000 lines.
-pub const NUMBER_CELLS: usize = 4;
-/// What stands in for the line number on a wrapped line's further rows.
-const CONTINUED: &str = "~";
 
 const USAGE: &str = "\
 usage: cargo xtask side-by-side [FROM TO] [--width N]
        cargo xtask side-by-side --book PATH CRATE [--width N]
 
 FROM TO: two chapter crates, e.g. chapter13-refactor chapter13-threaded (or
-short names: 12, 13-refactor, 13, 13-threadpool, 13-async); with neither,
-every step of the book in order. --book PATH: your clone of
+short names: 11, 12, 13-refactor, 13, 13-threadpool, 13-async); with neither,
+every step in order, from chapter11-answer-once (the book's chapter 11, where
+chapter 12 starts) on. --book PATH: your clone of
 https://github.com/bigen1925/introduction-to-web-application-with-python,
 its Python on the left, CRATE's Rust on the right, function by function.
 Width: --width N, else $COLUMNS, else the terminal's, else 100. Colour on a
@@ -39,177 +36,6 @@ terminal unless NO_COLOR is set; piped output marks rows with | (changed),
 row with both sides means they correspond: = (the same log line) or * (the
 same work: the def and fn lines, or shared names such as accept, send,
 static_root); a line with no partner has a row of its own.";
-
-/// How a row compares its two sides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mark {
-    /// Both sides the same; for the book, a line with no partner.
-    Same,
-    /// The left line was replaced by the right one.
-    Changed,
-    /// Only on the left: removed.
-    Removed,
-    /// Only on the right: added.
-    Added,
-    /// The book's log line and the Rust one that prints the same text.
-    Anchor,
-    /// A book line and a Rust line that do the same work: the function's
-    /// name, or shared names such as `accept`, `send`, `static_root`.
-    Alike,
-}
-
-impl Mark {
-    fn symbol(self) -> char {
-        match self {
-            Mark::Same => ' ',
-            Mark::Changed => '|',
-            Mark::Removed => '<',
-            Mark::Added => '>',
-            Mark::Anchor => '=',
-            Mark::Alike => '*',
-        }
-    }
-}
-
-/// One row: a numbered line (1-based) on either side, or nothing.
-#[derive(Debug, Clone)]
-pub struct Row<'a> {
-    /// Left line number and text.
-    pub left: Option<(usize, &'a str)>,
-    /// How the two sides compare.
-    pub mark: Mark,
-    /// Right line number and text.
-    pub right: Option<(usize, &'a str)>,
-}
-
-/// Output being built: the width every line must fit, and whether to colour.
-pub struct Page {
-    width: usize,
-    color: bool,
-    out: String,
-}
-
-impl Page {
-    /// An empty page `width` cells wide.
-    pub fn new(width: usize, color: bool) -> Page {
-        Page {
-            width,
-            color,
-            out: String::new(),
-        }
-    }
-
-    /// Cells of text in each column at `width`.
-    pub fn column_cells(width: usize) -> usize {
-        // number, space, text, space, mark, space, number, space, text
-        width.saturating_sub(3 + 2 * (NUMBER_CELLS + 1)) / 2
-    }
-
-    /// A heading line (`## ...`), wrapped to the width.
-    pub fn heading(&mut self, text: &str) {
-        self.prose("## ", text, "1");
-    }
-
-    /// A note line (`# ...`), wrapped to the width.
-    pub fn note(&mut self, text: &str) {
-        self.prose("# ", text, "36");
-    }
-
-    /// An empty line.
-    pub fn blank(&mut self) {
-        self.out.push('\n');
-    }
-
-    fn prose(&mut self, prefix: &str, text: &str, sgr: &str) {
-        // Later pieces keep the prefix, indented, so every line that is not
-        // a row starts with `#`: rows never do (they start with a number).
-        let indent = format!("{prefix}  ");
-        let cells = self.width.saturating_sub(indent.len());
-        for (i, piece) in wrap(&clean(text), cells).iter().enumerate() {
-            let lead = if i == 0 { prefix } else { &indent };
-            // The indent already sets later pieces apart; no extra spaces.
-            let piece = if i == 0 {
-                piece.trim_end()
-            } else {
-                piece.trim()
-            };
-            let line = format!("{lead}{piece}");
-            self.push_styled(&line, sgr);
-            self.out.push('\n');
-        }
-    }
-
-    /// One row, wrapped onto as many printed rows as the longer side needs.
-    pub fn row(&mut self, row: &Row<'_>) {
-        let cells = Page::column_cells(self.width);
-        let side = |line: Option<(usize, &str)>| match line {
-            Some((number, text)) => (number.to_string(), wrap(&clean(text), cells)),
-            None => (String::new(), Vec::new()),
-        };
-        let (left_number, left) = side(row.left);
-        let (right_number, right) = side(row.right);
-        let blank = " ".repeat(cells);
-        let (left_sgr, right_sgr) = match row.mark {
-            Mark::Same => ("", ""),
-            Mark::Changed => ("31", "32"),
-            Mark::Removed => ("31", ""),
-            Mark::Added => ("", "32"),
-            Mark::Anchor => ("1", "1"),
-            Mark::Alike => ("36", "36"),
-        };
-        for i in 0..left.len().max(right.len()).max(1) {
-            let number = |n: &String, pieces: &Vec<String>| match i {
-                0 => n.clone(),
-                _ if i < pieces.len() => CONTINUED.to_owned(),
-                _ => String::new(),
-            };
-            let mut line = String::new();
-            let left_text = left.get(i).unwrap_or(&blank);
-            let right_text = right.get(i).map_or("", |t| t.trim_end());
-            self.numbered(&mut line, &number(&left_number, &left), left_text, left_sgr);
-            write!(line, " {} ", row.mark.symbol()).ok();
-            self.numbered(
-                &mut line,
-                &number(&right_number, &right),
-                right_text,
-                right_sgr,
-            );
-            let line = line.trim_end();
-            self.out.push_str(line);
-            self.out.push('\n');
-        }
-    }
-
-    fn numbered(&self, line: &mut String, number: &str, text: &str, sgr: &str) {
-        let number = format!("{number:>NUMBER_CELLS$}");
-        if self.color {
-            write!(line, "\x1b[2m{number}\x1b[0m ").ok();
-        } else {
-            write!(line, "{number} ").ok();
-        }
-        if self.color && !sgr.is_empty() && !text.trim().is_empty() {
-            // Colour the text only, not the padding, so the row stays quiet.
-            let shown = text.trim_end();
-            let padding = &text[shown.len()..];
-            write!(line, "\x1b[{sgr}m{shown}\x1b[0m{padding}").ok();
-        } else {
-            line.push_str(text);
-        }
-    }
-
-    fn push_styled(&mut self, text: &str, sgr: &str) {
-        if self.color {
-            write!(self.out, "\x1b[{sgr}m{text}\x1b[0m").ok();
-        } else {
-            self.out.push_str(text);
-        }
-    }
-
-    /// Everything printed so far.
-    pub fn finish(self) -> String {
-        self.out
-    }
-}
 
 /// The rows of `old` against `new`: unchanged lines on one row, a changed
 /// line facing its replacement. `old_offset` shifts the left line numbers.
@@ -300,47 +126,13 @@ fn facing(old: &[&str], new: &[&str]) -> Vec<(Option<usize>, Option<usize>)> {
     pairs
 }
 
-/// The pairs `(i, j)` of `scores[i][j]` that keep both sides in order, each
-/// scoring at least `threshold`, with the most score in total: a longest
-/// common subsequence where a pair counts by its score. Ties go to the
-/// earlier pair.
-pub fn best_pairs(scores: &[Vec<u32>], threshold: u32) -> Vec<(usize, usize)> {
-    let m = scores.len();
-    let n = scores.first().map_or(0, Vec::len);
-    // best[i][j]: the most total score that scores[i..][j..] can reach.
-    let mut best = vec![vec![0u32; n + 1]; m + 1];
-    for i in (0..m).rev() {
-        for j in (0..n).rev() {
-            let pair = match scores[i][j] {
-                s if s >= threshold => s + best[i + 1][j + 1],
-                _ => 0,
-            };
-            best[i][j] = pair.max(best[i + 1][j]).max(best[i][j + 1]);
-        }
-    }
-    let mut pairs = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < m && j < n {
-        let s = scores[i][j];
-        if s >= threshold && best[i][j] == s + best[i + 1][j + 1] {
-            pairs.push((i, j));
-            (i, j) = (i + 1, j + 1);
-        } else if best[i][j] == best[i + 1][j] {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    pairs
-}
-
-/// One step in two columns: each file pair, moved functions where they went.
-pub fn render_step(root: &Path, step: Step, page: &mut Page) -> io::Result<()> {
+/// One change in two columns: each file pair, moved functions where they went.
+pub fn render_change(root: &Path, change: Change, page: &mut Page) -> io::Result<()> {
     page.note(&format!(
         "{} (left) -> {} (right): | changed, < removed, > added, ~ wrapped line",
-        step.old, step.new
+        change.old, change.new
     ));
-    for section in sections(root, step)? {
+    for section in sections(root, change)? {
         render_section(&section, page);
     }
     Ok(())
@@ -408,10 +200,10 @@ pub fn main(args: &[String]) -> io::Result<ExitCode> {
     let color =
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut page = Page::new(width, color);
-    let root = repo_root();
+    let root = steps::workspace_root();
     let result = match (book_path, &names[..]) {
         (Some(path), [krate]) => {
-            let krate = chapter_crate(krate).unwrap_or(krate);
+            let krate = crate_named(krate).unwrap_or(krate);
             match book::render(Path::new(&path), &root, krate, &mut page) {
                 Ok(()) => Ok(()),
                 Err(book::Error::Usage(message)) => {
@@ -422,15 +214,15 @@ pub fn main(args: &[String]) -> io::Result<ExitCode> {
             }
         }
         (Some(_), _) => return usage("--book takes one chapter crate"),
-        (None, []) => STEPS.iter().enumerate().try_for_each(|(i, &step)| {
+        (None, []) => changes().enumerate().try_for_each(|(i, change)| {
             if i > 0 {
                 page.blank();
             }
-            render_step(&root, step, &mut page)
+            render_change(&root, change, &mut page)
         }),
-        (None, [from, to]) => match (chapter_crate(from), chapter_crate(to)) {
+        (None, [from, to]) => match (crate_named(from), crate_named(to)) {
             (Some(old), Some(new)) if old != new => {
-                render_step(&root, Step { old, new }, &mut page)
+                render_change(&root, Change { old, new }, &mut page)
             }
             (Some(_), Some(_)) => return usage(&format!("{from} and {to} are the same crate")),
             (None, _) => return usage(&not_a_chapter(from)),
@@ -449,11 +241,18 @@ pub fn main(args: &[String]) -> io::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The crate `name` means: a step's, or the starter's (crate or short name).
+fn crate_named(name: &str) -> Option<&'static str> {
+    steps::find_with_start(name).map(|step| step.krate)
+}
+
 fn not_a_chapter(name: &str) -> String {
+    let names: Vec<String> = steps::with_start()
+        .map(|step| format!("{} ({})", step.krate, step.short_names[0]))
+        .collect();
     format!(
-        "{name:?} is not a chapter crate; the chapter crates are {} (or 12, 13-refactor, 13, \
-         13-threadpool, 13-async)",
-        CHAPTERS.join(", ")
+        "{name:?} is not a chapter crate; the chapter crates are (short names in brackets): {}",
+        names.join(", ")
     )
 }
 

@@ -32,7 +32,7 @@ fn the_usage_lists_all_three_commands() {
     assert!(text(&xtask(&["frobnicate"]).stderr).contains("unknown command \"frobnicate\""));
     let help = xtask(&["--help"]);
     assert_eq!(help.status.code(), Some(0));
-    assert!(text(&help.stdout).contains("exercise CRATE"));
+    assert!(text(&help.stdout).contains("exercise STEP"));
 }
 
 #[test]
@@ -40,7 +40,7 @@ fn each_command_has_its_own_help() {
     for (command, first) in [
         ("diffs", "usage: cargo xtask diffs"),
         ("side-by-side", "usage: cargo xtask side-by-side"),
-        ("exercise", "usage: cargo xtask exercise CRATE"),
+        ("exercise", "usage: cargo xtask exercise STEP"),
     ] {
         let out = xtask(&[command, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{command} --help: {out:?}");
@@ -60,14 +60,9 @@ fn a_name_that_is_not_a_chapter_is_named_and_the_chapters_listed() {
     assert_eq!(out.status.code(), Some(2));
     let said = text(&out.stderr);
     assert!(said.starts_with("\"foo\" is not a chapter crate"), "{said}");
-    for krate in [
-        "chapter12-sequential",
-        "chapter13-refactor",
-        "chapter13-threaded",
-        "chapter13-threadpool",
-        "chapter13-async",
-    ] {
-        assert!(said.contains(krate), "{krate} not listed: {said}");
+    for step in steps::with_start() {
+        let named = format!("{} ({})", step.krate, step.short_names[0]);
+        assert!(said.contains(&named), "{named} not listed: {said}");
     }
     let second = text(&xtask(&["side-by-side", "chapter13-refactor", "bar"]).stderr);
     assert!(

@@ -4,7 +4,8 @@
 use std::fs;
 use std::process::Command;
 
-use xtask::{STEPS, Step, function_text, render, repo_root, unified};
+use steps::workspace_root as repo_root;
+use xtask::{Change, changes, function_text, render, unified};
 
 /// The functions the book moves verbatim from `chapter13/webserver.py` into
 /// `workerthread.py`, by their names here. (Its `parse_http_request` and
@@ -17,7 +18,7 @@ const ALLOWED_DIFFERENCES: [(&str, &str); 0] = [];
 #[test]
 fn committed_diffs_are_up_to_date() {
     let root = repo_root();
-    for step in STEPS {
+    for step in changes() {
         let path = root.join(step.diff_path());
         let fresh = render(&root, step).expect("read the chapter crates");
         if std::env::var_os("BLESS").is_some() {
@@ -61,7 +62,8 @@ fn moved_helpers_are_identical_in_both_chapters() {
 #[test]
 fn moved_helpers_show_as_context_in_the_threaded_diff() {
     let root = repo_root();
-    let diff = render(&root, STEPS[1]).expect("render");
+    let threaded = Change::to("chapter13-threaded").expect("a step");
+    let diff = render(&root, threaded).expect("render");
     let worker_part = diff
         .split("+++ chapter13-threaded/src/worker.rs")
         .nth(1)
@@ -78,36 +80,26 @@ fn moved_helpers_show_as_context_in_the_threaded_diff() {
     }
 }
 
-/// Whether `diff` here is GNU diff: macOS ships another `diff` whose hunks
-/// may differ in details, Windows none at all.
-fn gnu_diff_available() -> Result<(), String> {
-    if !cfg!(target_os = "linux") {
-        return Err("GNU diff is the reference, and it is Linux's".into());
-    }
+/// The full-file case must be byte-for-byte what GNU `diff -u` prints
+/// (after its two header lines, which carry timestamps). GNU diff is
+/// Linux's: macOS ships another `diff` whose hunks may differ in details,
+/// Windows none at all.
+#[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs GNU diff, the reference, which is Linux's: Linux CI compares them"
+)]
+fn hunks_match_gnu_diff() {
     let version = Command::new("diff")
         .arg("--version")
         .output()
-        .map_err(|err| format!("no diff to run: {err}"))?;
-    if String::from_utf8_lossy(&version.stdout).contains("GNU diffutils") {
-        Ok(())
-    } else {
-        Err("this diff is not GNU diffutils".into())
-    }
-}
-
-#[test]
-fn hunks_match_gnu_diff() {
-    // The full-file case must be byte-for-byte what `diff -u` prints (after
-    // its two header lines, which carry timestamps).
-    if let Err(why) = gnu_diff_available() {
-        eprintln!("SKIP hunks_match_gnu_diff: {why}; Linux CI compares them");
-        return;
-    }
+        .expect("run diff --version (Debian's diffutils)");
+    assert!(
+        String::from_utf8_lossy(&version.stdout).contains("GNU diffutils"),
+        "this diff is not GNU diffutils: {version:?}"
+    );
     let root = repo_root();
-    let step = Step {
-        old: "chapter12-sequential",
-        new: "chapter13-refactor",
-    };
+    let step = Change::to("chapter13-refactor").expect("a step");
     let old_path = format!("{}/src/main.rs", step.old);
     let new_path = format!("{}/src/main.rs", step.new);
     let old = fs::read_to_string(root.join(&old_path)).expect("old");
@@ -125,10 +117,41 @@ fn hunks_match_gnu_diff() {
     assert_eq!(skip_headers(&ours), skip_headers(&gnu));
 }
 
+/// The first diff is chapter 12's lesson, from the starter the first
+/// exercise copies: its `TODO(chapter 12)` lines go, the loop comes.
+#[test]
+fn the_first_diff_starts_from_the_starter_and_shows_the_lesson() {
+    let first = changes().next().expect("a step");
+    assert_eq!(
+        first,
+        Change {
+            old: steps::STARTER,
+            new: "chapter12-sequential"
+        }
+    );
+    assert_eq!(
+        first.diff_path(),
+        std::path::Path::new("diffs/chapter11-answer-once..chapter12-sequential.diff")
+    );
+    let diff = render(&repo_root(), first).expect("render");
+    let removed = |text: &str| diff.lines().any(|l| l.starts_with('-') && l.contains(text));
+    let added = |text: &str| diff.lines().any(|l| l.starts_with('+') && l.contains(text));
+    assert!(
+        removed("// TODO(chapter 12): answer client after client"),
+        "{diff}"
+    );
+    assert!(
+        removed("// TODO(chapter 12): send each file with the Content-Type"),
+        "{diff}"
+    );
+    assert!(added("loop {"), "{diff}");
+    assert!(!added("TODO"), "{diff}");
+}
+
 #[test]
 fn no_absolute_paths_or_timestamps() {
     let root = repo_root();
-    for step in STEPS {
+    for step in changes() {
         let diff = render(&root, step).expect("render");
         for line in diff
             .lines()

@@ -1,20 +1,35 @@
-//! `cargo xtask exercise CRATE` into temporary folders (never the real
+//! `cargo xtask exercise STEP` into temporary folders (never the real
 //! `exercises/`, which is the reader's): the right code, the right manifest,
-//! no overwriting, the three commands, and crates that compile.
+//! a workspace of their own, no overwriting, the two commands, and crates
+//! that compile.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use xtask::exercise::{ANSWER_ONCE, EXERCISES_DIR_VAR, Error, STEPS, create, guide_pages, intro};
-use xtask::repo_root;
+use steps::{STARTER, STEPS, workspace_root as repo_root};
+use xtask::exercise::{
+    EXERCISES_DIR_VAR, Error, MEMBERS, cargo_config, create, dependencies, guide_pages, intro,
+    path_to_root, workspace_manifest,
+};
 
 /// A fresh temporary folder, removed when dropped.
 struct Temp(PathBuf);
 
 impl Temp {
     fn new(tag: &str) -> Temp {
-        let dir = std::env::temp_dir().join(format!("xtask-exercise-{tag}-{}", std::process::id()));
+        Temp::at(std::env::temp_dir().join(format!("xtask-exercise-{tag}-{}", std::process::id())))
+    }
+
+    /// Under the repository's `target/`: paths from there to the root are relative.
+    fn in_target(tag: &str) -> Temp {
+        let dir = repo_root()
+            .join("target")
+            .join(format!("xtask-exercise-{tag}-{}", std::process::id()));
+        Temp::at(dir)
+    }
+
+    fn at(dir: PathBuf) -> Temp {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).expect("create a temporary folder");
         Temp(dir)
@@ -42,21 +57,24 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     found
 }
 
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
 #[test]
-fn each_step_starts_from_the_previous_steps_code_with_its_own_name() {
+fn each_step_starts_from_the_previous_crates_code_with_its_own_name() {
     let temp = Temp::new("steps");
     let root = repo_root();
-    for (step, from) in STEPS {
-        let created = create(&root, &temp.0, step).expect("created");
-        assert_eq!(created.package, format!("my-{step}"));
-        let manifest = fs::read_to_string(created.dir.join("Cargo.toml")).expect("manifest");
+    for step in STEPS {
+        let created = create(&root, &temp.0, step.krate).expect("created");
+        assert_eq!(created.package, format!("my-{}", step.krate));
+        let manifest = read(&created.dir.join("Cargo.toml"));
         assert!(
-            manifest.contains(&format!("name = \"my-{step}\"")),
+            manifest.contains(&format!("name = \"my-{}\"", step.krate)),
             "{manifest}"
         );
         assert!(manifest.contains("common.workspace = true"), "{manifest}");
-        let chapter =
-            fs::read_to_string(root.join(step).join("Cargo.toml")).expect("chapter manifest");
+        let chapter = read(&root.join(step.krate).join("Cargo.toml"));
         if chapter.contains("tokio") {
             assert!(
                 manifest.contains("tokio.features") && manifest.contains("common.features"),
@@ -73,22 +91,21 @@ fn each_step_starts_from_the_previous_steps_code_with_its_own_name() {
             !manifest.contains("test-support"),
             "no dev-dependencies: {manifest}"
         );
-        // The previous step's files, its main.rs under a note that says
+        // The previous crate's files, its main.rs under a note that says
         // what this step asks and where the guide explains it.
-        let src = created.dir.join("src");
-        let mut expected = match from {
-            Some(from) => files(&root.join(from).join("src")),
-            None => vec![("main.rs".to_owned(), ANSWER_ONCE.as_bytes().to_vec())],
-        };
-        let note = intro(step, from);
+        let mut expected = files(&root.join(step.previous).join("src"));
+        let note = intro(step);
         for (name, bytes) in &mut expected {
             if name == "main.rs" {
                 bytes.splice(0..0, note.bytes());
             }
         }
-        assert_eq!(files(&src), expected, "{step}");
+        assert_eq!(files(&created.dir.join("src")), expected, "{}", step.krate);
         assert!(
-            note.starts_with(&format!("//! Your exercise for step {step}, started from ")),
+            note.starts_with(&format!(
+                "//! Your exercise for step {}, started from {}'s code.\n",
+                step.krate, step.previous
+            )),
             "{note}"
         );
         assert!(note.contains("To do: "), "{note}");
@@ -97,7 +114,23 @@ fn each_step_starts_from_the_previous_steps_code_with_its_own_name() {
             assert!(root.join(&page).is_file(), "{page}: no such guide page");
         }
         assert!(note.lines().all(|l| l.starts_with("//!")), "{note}");
+        assert!(note.lines().all(|l| l.chars().count() <= 100), "{note}");
     }
+}
+
+#[test]
+fn the_first_exercise_is_the_starter_with_its_todo_lines() {
+    let temp = Temp::new("first");
+    let root = repo_root();
+    let created = create(&root, &temp.0, "12").expect("created");
+    let main = read(&created.dir.join("src/main.rs"));
+    let starter = read(&root.join(STARTER).join("src/main.rs"));
+    assert!(main.ends_with(&starter), "{main}");
+    assert_eq!(
+        main.matches("// TODO(chapter 12): ").count(),
+        2,
+        "the loop and the Content-Type: {main}"
+    );
 }
 
 #[test]
@@ -112,7 +145,7 @@ fn short_names_mean_the_same_steps_as_the_checker_says() {
         ("13-async", "chapter13-async"),
     ] {
         let created = create(&root, &temp.0, short).expect("created");
-        assert_eq!(created.step, step);
+        assert_eq!(created.step.krate, step);
         assert_eq!(created.dir, temp.0.join(format!("my-{step}")));
     }
     // `13-threaded` names the step that `13` already made.
@@ -120,16 +153,11 @@ fn short_names_mean_the_same_steps_as_the_checker_says() {
         create(&root, &temp.0, "13-threaded"),
         Err(Error::Exists(_))
     ));
-}
-
-#[test]
-fn the_starting_point_answers_once_and_has_no_loop() {
-    assert_eq!(ANSWER_ONCE.matches(".accept()").count(), 1);
-    assert!(
-        !ANSWER_ONCE.contains("loop"),
-        "the loop is chapter 12's lesson"
-    );
-    assert!(ANSWER_ONCE.contains("=== サーバーを停止します。 ==="));
+    // The starter is where the first step starts, not a step to type.
+    assert!(matches!(
+        create(&root, &temp.0, "11"),
+        Err(Error::UnknownStep(_))
+    ));
 }
 
 #[test]
@@ -143,14 +171,106 @@ fn an_existing_exercise_is_never_overwritten() {
         Err(Error::Exists(dir)) => assert_eq!(dir, created.dir),
         other => panic!("expected Exists, got {other:?}"),
     }
+    assert_eq!(read(&main), "// the reader's work\n");
+}
+
+/// The root workspace leaves `exercises/` out, so nothing in it can break
+/// the chapters' build; the exercises are a workspace of their own with the
+/// root's settings, its lock file, and the root's `target/`.
+#[test]
+fn the_exercises_are_a_workspace_of_their_own_with_the_roots_settings() {
+    let root = repo_root();
+    let root_manifest = read(&root.join("Cargo.toml"));
+    let members = root_manifest
+        .split("members = [")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .expect("the root's members");
+    assert!(!members.contains("exercises"), "{members}");
+    assert!(
+        root_manifest
+            .lines()
+            .any(|l| l.trim() == "exclude = [\"exercises\"]"),
+        "{root_manifest}"
+    );
+
+    let temp = Temp::in_target("workspace");
+    let exercises = temp.0.join("exercises");
+    create(&root, &exercises, "13").expect("created");
+    let manifest = read(&exercises.join("Cargo.toml"));
+    let used: Vec<String> = STEPS
+        .iter()
+        .flat_map(|step| dependencies(&read(&root.join(step.krate).join("Cargo.toml"))))
+        .collect();
+    assert!(used.iter().any(|d| d == "common"), "{used:?}");
     assert_eq!(
-        fs::read_to_string(&main).expect("read"),
-        "// the reader's work\n"
+        manifest,
+        workspace_manifest(&root_manifest, "../../../", &used)
+    );
+    assert!(
+        manifest.contains(&format!(
+            "[workspace]\nresolver = \"3\"\nmembers = [\"{MEMBERS}\"]\n"
+        )),
+        "{manifest}"
+    );
+    // Every section but [workspace] is the root's, word for word but the
+    // paths; then common, a dependency here, gets the profile it has there
+    // as a member, not the optimised one of every other dependency.
+    let (manifest_main, members) = manifest
+        .split_once("\n# A member of the root workspace")
+        .expect("common's profile");
+    assert_eq!(
+        format!("# A member of the root workspace{members}"),
+        "# A member of the root workspace: built as there, not as \"*\" above.\n\
+         [profile.dev.package.common]\nopt-level = 0\ndebug = \"line-tables-only\"\n"
+    );
+    assert!(
+        root_manifest.contains("[profile.dev]\ndebug = \"line-tables-only\"\n"),
+        "the root's dev profile changed: {root_manifest}"
+    );
+    let sections = |text: &str| -> Vec<String> {
+        text.split("\n[")
+            .skip(1)
+            .filter(|s| !s.starts_with("workspace]"))
+            .map(|s| s.replace("path = \"../../../", "path = \""))
+            .collect()
+    };
+    assert_eq!(sections(manifest_main), sections(&root_manifest));
+    for section in [
+        "[workspace.package]",
+        "[workspace.dependencies]",
+        "[workspace.lints.rust]",
+        "[workspace.lints.clippy]",
+        "[profile.dev]",
+        "[profile.dev.package.\"*\"]",
+    ] {
+        assert!(manifest.contains(section), "no {section}: {manifest}");
+    }
+    assert!(
+        manifest.contains("common = { path = \"../../../common\" }"),
+        "{manifest}"
+    );
+    assert_eq!(
+        read(&exercises.join("Cargo.lock")),
+        read(&root.join("Cargo.lock"))
+    );
+    let config = read(&exercises.join(".cargo/config.toml"));
+    assert_eq!(config, cargo_config("../../../"));
+    assert!(
+        config.contains("target-dir = \"../../../target\""),
+        "{config}"
+    );
+    // The real exercises/ is one level down: `../`, no absolute path.
+    assert_eq!(path_to_root(&root, &root.join("exercises")), "../");
+    let elsewhere = path_to_root(&root, Path::new("/elsewhere/exercises"));
+    assert!(
+        elsewhere.ends_with('/') && !elsewhere.contains('\\'),
+        "{elsewhere}"
     );
 }
 
 #[test]
-fn the_command_prints_the_three_commands_and_refuses_twice() {
+fn the_command_prints_the_two_commands_and_refuses_twice() {
     let temp = Temp::new("command");
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_xtask"))
@@ -165,9 +285,8 @@ fn the_command_prints_the_three_commands_and_refuses_twice() {
     for line in [
         "from chapter13-refactor's code",
         "read about it: docs/en/chapter13-threaded.md (日本語: docs/ja/chapter13-threaded.md)",
-        "cargo run -p my-chapter13-threaded",
-        "cargo run -p checker -- --chapter chapter13-threaded",
-        "git diff --no-index chapter13-threaded/src exercises/my-chapter13-threaded/src",
+        "  run it:   cargo run --manifest-path exercises/Cargo.toml -p my-chapter13-threaded\n",
+        "  check it: cargo run -p checker -- --chapter chapter13-threaded ",
     ] {
         assert!(text.contains(line), "{line:?} not in:\n{text}");
     }
@@ -178,7 +297,7 @@ fn the_command_prints_the_three_commands_and_refuses_twice() {
     assert_eq!(unknown.status.code(), Some(2));
     let said = String::from_utf8_lossy(&unknown.stderr);
     assert!(
-        said.contains("\"chapter14\"") && said.contains("chapter13-threadpool"),
+        said.contains("\"chapter14\"") && said.contains("chapter13-threadpool (13-threadpool)"),
         "{said}"
     );
     assert_eq!(run(&["exercise"]).status.code(), Some(2));
@@ -187,21 +306,26 @@ fn the_command_prints_the_three_commands_and_refuses_twice() {
         assert_eq!(out.status.code(), Some(0), "{out:?}");
         let usage = String::from_utf8_lossy(&out.stdout);
         assert!(
-            usage.starts_with("usage: cargo xtask exercise CRATE"),
+            usage.starts_with("usage: cargo xtask exercise STEP"),
             "{usage}"
         );
+        // The help names the same two commands the command prints.
+        for command in [
+            "cargo run --manifest-path exercises/Cargo.toml -p my-STEP",
+            "cargo run -p checker -- --chapter STEP",
+        ] {
+            assert!(usage.contains(command), "{command:?} not in:\n{usage}");
+        }
         assert!(!temp.0.join("my---help").exists());
     }
 }
 
 /// Under the repository, paths print from its root, as the reader types
-/// them: `target/...`, never `xtask/..`.
+/// them: `target/...`, never `tools/xtask/..`.
 #[test]
 fn paths_print_from_the_repository_root() {
-    let root = repo_root();
-    let folder = format!("xtask-exercise-paths-{}", std::process::id());
-    let inside = Temp(root.join("target").join(&folder));
-    let _ = fs::remove_dir_all(&inside.0);
+    let inside = Temp::in_target("paths");
+    let folder = inside.0.file_name().expect("a name").to_owned();
     let run = || {
         Command::new(env!("CARGO_BIN_EXE_xtask"))
             .args(["exercise", "13-threadpool"])
@@ -227,57 +351,38 @@ fn paths_print_from_the_repository_root() {
     assert!(!format!("{text}{again}").contains(".."), "{text}{again}");
 }
 
-/// The exercises compile as members of a workspace like this one: a
-/// temporary workspace in `target/` with the root's shared settings (its
-/// paths made relative, `../../common`: plain on every system, where an
-/// absolute one would be `\\?\C:\...` on Windows) and `exercises/*`, checked
-/// offline in a target folder of its own (the outer `cargo test` holds the
-/// main one).
+/// Every step's exercise, just created, compiles in the exercises'
+/// workspace as `cargo xtask exercise` writes it (in `target/`, so its
+/// paths to the root are relative: plain on every system, where an absolute
+/// one would be `\\?\C:\...` on Windows). Checked offline in a target
+/// folder of its own: the outer `cargo test` holds the main one.
 #[test]
-fn every_exercise_compiles_as_a_workspace_member() {
+#[cfg_attr(
+    windows,
+    ignore = "starts cargo and waits for it: under Wine, CARGO is Linux's cargo, which a Windows \
+              program cannot run; on Windows: cargo test -p xtask -- --ignored"
+)]
+fn every_exercise_compiles_in_the_exercises_workspace() {
     let root = repo_root();
-    let folder = format!("xtask-exercise-compile-{}", std::process::id());
-    let temp = Temp(root.join("target").join(folder));
-    let _ = fs::remove_dir_all(&temp.0);
-    fs::create_dir_all(&temp.0).expect("create a folder in target/");
-    let manifest = fs::read_to_string(root.join("Cargo.toml")).expect("root manifest");
-    let start = manifest.find("members = [").expect("members");
-    let end = start + manifest[start..].find(']').expect("end of members") + 1;
-    let manifest = format!(
-        "{}members = [\"exercises/*\"]{}",
-        &manifest[..start],
-        &manifest[end..]
-    )
-    .replace("path = \"", "path = \"../../");
+    let temp = Temp::in_target("compile");
+    let exercises = temp.0.join("exercises");
+    for step in STEPS {
+        create(&root, &exercises, step.krate).expect("created");
+    }
+    let manifest = read(&exercises.join("Cargo.toml"));
     for path in manifest.split("path = \"").skip(1) {
         let path = path.split('"').next().unwrap_or_default();
         assert!(
-            path.starts_with("../../") && !path.contains([':', '?', '\\']),
+            path.starts_with("../../../") && !path.contains([':', '?', '\\']),
             "not a plain relative path: {path:?}"
         );
-    }
-    fs::write(temp.0.join("Cargo.toml"), manifest).expect("write manifest");
-    fs::copy(root.join("Cargo.lock"), temp.0.join("Cargo.lock")).expect("copy the lock file");
-    for (step, _) in STEPS {
-        create(&root, &temp.0.join("exercises"), step).expect("created");
-    }
-    // The Windows build of this test, run under Wine on Linux, is told (in
-    // CARGO) of Linux's cargo, which Wine starts without waiting for it: the
-    // check would race the folder's removal. On Windows CARGO is cargo.exe.
-    if cfg!(windows) && under_wine() {
-        eprintln!(
-            "SKIP every_exercise_compiles_as_a_workspace_member: under Wine, CARGO is \
-             Linux's cargo, which a Windows program cannot run and wait for; on Windows \
-             cargo.exe runs this"
-        );
-        return;
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let out = Command::new(&cargo)
         .args(["check", "--offline", "--workspace", "--quiet"])
-        .current_dir(&temp.0)
-        // Relative to the folder above: target/exercise-check.
-        .env("CARGO_TARGET_DIR", "../exercise-check")
+        .current_dir(&exercises)
+        // Relative to the folder above the workspace: target/exercise-check.
+        .env("CARGO_TARGET_DIR", "../../exercise-check")
         .output()
         .unwrap_or_else(|err| panic!("run {cargo} check: {err}"));
     assert!(
@@ -285,13 +390,4 @@ fn every_exercise_compiles_as_a_workspace_member() {
         "cargo check failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// Whether this Windows build runs under Wine, which has the registry key
-/// `HKLM\Software\Wine`; asked with Windows' `reg`.
-fn under_wine() -> bool {
-    Command::new("reg")
-        .args(["query", r"HKLM\Software\Wine"])
-        .output()
-        .is_ok_and(|out| out.status.success())
 }

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use steps::workspace_root as repo_root;
 use unicode_width::UnicodeWidthStr;
-use xtask::side_by_side::{NUMBER_CELLS, Page};
-use xtask::{STEPS, repo_root};
+use xtask::columns::{NUMBER_CELLS, Page};
+use xtask::{Change, changes};
 
 /// Wide enough that no chapter line wraps, so rows can be read back exactly.
 const WIDE: usize = 400;
@@ -193,14 +194,14 @@ fn parse_side_by_side(out: &str, width: usize) -> BTreeMap<(String, String), Sho
     found
 }
 
-fn step_output(step: xtask::Step, width: usize) -> String {
+fn step_output(step: Change, width: usize) -> String {
     stdout_of(&[step.old, step.new, "--width", &width.to_string()])
 }
 
 #[test]
 fn each_step_shows_exactly_the_changes_of_its_unified_diff() {
     let root = repo_root();
-    for step in STEPS {
+    for step in changes() {
         let diff = fs::read_to_string(root.join(step.diff_path())).expect("committed diff");
         let expected = parse_unified(&diff);
         let shown = parse_side_by_side(&step_output(step, WIDE), WIDE);
@@ -256,7 +257,8 @@ fn each_step_shows_exactly_the_changes_of_its_unified_diff() {
 
 #[test]
 fn moved_helpers_face_themselves_in_worker_rs() {
-    let out = step_output(STEPS[1], WIDE);
+    let threaded = Change::to("chapter13-threaded").expect("a step");
+    let out = step_output(threaded, WIDE);
     let shown = parse_side_by_side(&out, WIDE);
     let worker = &shown[&(
         "chapter13-refactor/src/main.rs".to_owned(),
@@ -297,7 +299,7 @@ fn moved_helpers_face_themselves_in_worker_rs() {
 /// beside its blocking self, and `tokio::spawn` beside the thread's start.
 #[test]
 fn the_async_step_shows_each_await_beside_the_blocking_line() {
-    let step = STEPS[3];
+    let step = Change::to("chapter13-async").expect("a step");
     assert_eq!(
         (step.old, step.new),
         ("chapter13-threaded", "chapter13-async")
