@@ -9,8 +9,9 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 
-use common::{Config, HttpError, Response};
+use common::{Config, Connection, HttpError, Response};
 use log::{error, info};
+use mime_guess::mime;
 use socket2::{Domain, Socket, Type};
 
 /// The book's `if __name__ == "__main__"`: read the options, start logging, serve.
@@ -42,25 +43,26 @@ fn serve(config: &Config) -> io::Result<()> {
     info!("=== クライアントからの接続を待ちます ===");
     let (client_socket, address) = server_socket.accept()?;
     info!("=== クライアントとの接続が完了しました remote_address: {address} ===");
+    // The socket, and what answering this client must remember.
+    let mut client_socket = Connection::new(client_socket, config);
 
     // In a closure, `?` sends any failure to the `if let` below, which answers
     // it (400, 500, ...): the book's chapter 11 would stop with a traceback.
     let result = (|| -> Result<(), HttpError> {
-        let Some(request) = common::receive_request(&client_socket, config)? else {
+        let Some(request) = common::receive_request(&mut client_socket)? else {
             return Ok(()); // connected, then left without a request (a preconnect)
         };
         let response = match common::open_static_file(&config.static_root, &request.path) {
-            Ok(mut file) => {
+            Ok(file) => {
                 // TODO(chapter 12): send each file with the Content-Type of its
                 // extension (the book's MIME_TYPES), not always text/html.
-                file.content_type = "text/html".to_owned();
-                Response::file(file)
+                Response::file(file, mime::TEXT_HTML)
             }
             Err(HttpError::NotFound) => Response::not_found(),
             Err(HttpError::MovedPermanently(location)) => Response::redirect(location),
             Err(err) => return Err(err),
         };
-        response.send(&client_socket, request.is_head())?;
+        response.send(&client_socket)?;
         Ok(())
     })();
     if let Err(err) = result {
