@@ -1521,7 +1521,8 @@ pub struct Column {
 }
 
 /// The columns of a page, in order, or what is wrong with one: a summary
-/// not on the `<details>` line or without `prefix`, no blank line after it
+/// not on the `<details>` line or without `prefix`, Markdown code in the
+/// summary (GitHub renders HTML there, not Markdown), no blank line after it
 /// or before `</details>` (GitHub then shows the Markdown inside as text),
 /// a column inside a column, or one never closed.
 pub fn columns(markdown: &str, prefix: &str) -> Result<Vec<Column>, String> {
@@ -1551,6 +1552,11 @@ pub fn columns(markdown: &str, prefix: &str) -> Result<Vec<Column>, String> {
                 })?;
             if !title.starts_with(prefix) || title.len() == prefix.len() {
                 return Err(format!("line {n}: the summary must read `{prefix}TITLE`"));
+            }
+            if title.contains('`') {
+                return Err(format!(
+                    "line {n}: GitHub shows a summary's Markdown as it is: write <code>…</code>"
+                ));
             }
             if lines.get(i + 1).is_none_or(|next| !next.trim().is_empty()) {
                 return Err(format!("line {n}: leave a blank line after </summary>"));
@@ -1721,6 +1727,10 @@ mod tests {
             (
                 "<details><summary>a</summary>\n\nb\n\n</details>\n",
                 "must read",
+            ),
+            (
+                "<details><summary>コラム: `a`</summary>\n\nb\n\n</details>\n",
+                "<code>",
             ),
             (
                 "<details><summary>コラム: a</summary>\n\nb\n",
