@@ -515,7 +515,8 @@ pub fn client_block_matches(
                 real.push(line)
             })
             .unwrap_or_else(|err| panic!("two-clients against {krate}: {err:?}"));
-        if outcome.b_answered_while_a_silent == !one_at_a_time {
+        // Parallel: B answered while A was silent; one at a time: not.
+        if outcome.b_answered_while_a_silent != one_at_a_time {
             break;
         }
         // A one-at-a-time server that answered B first, or a parallel one
