@@ -7,7 +7,7 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 
-use common::{Config, HttpError, Response, Shutdown};
+use common::{Config, Connection, HttpError, Response, Shutdown};
 use log::{error, info};
 use socket2::{Domain, Socket, Type};
 
@@ -49,19 +49,25 @@ fn serve(config: &Config) -> io::Result<()> {
             }
         };
         info!("=== クライアントとの接続が完了しました remote_address: {address} ===");
+        // The socket, and what answering this client must remember.
+        let mut client_socket = Connection::new(client_socket, config);
 
         // The book's `try:`. In a closure, `?` sends any failure to `except` below.
         let result = (|| -> Result<(), HttpError> {
-            let Some(request) = common::receive_request(&client_socket, config)? else {
+            let Some(request) = common::receive_request(&mut client_socket)? else {
                 return Ok(()); // connected, then left without a request (a preconnect)
             };
             let response = match common::open_static_file(&config.static_root, &request.path) {
-                Ok(file) => Response::file(file),
+                Ok(file) => {
+                    // The book's MIME_TYPES: the Content-Type from the extension.
+                    let content_type = mime_guess::from_path(&file.path).first_or_octet_stream();
+                    Response::file(file, content_type)
+                }
                 Err(HttpError::NotFound) => Response::not_found(),
                 Err(HttpError::MovedPermanently(location)) => Response::redirect(location),
                 Err(err) => return Err(err),
             };
-            response.send(&client_socket, request.is_head())?;
+            response.send(&client_socket)?;
             Ok(())
         })();
         if let Err(err) = result {

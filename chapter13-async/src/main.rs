@@ -11,10 +11,11 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use common::{Config, Shutdown};
+use common::{Config, Shutdown, async_io::Connection};
 use log::info;
 use socket2::{Domain, Socket, Type};
 use tokio::net::TcpListener;
+use tokio::task::JoinSet;
 
 /// The book's `if __name__ == "__main__"`: read the options, start logging, serve.
 fn main() {
@@ -37,6 +38,8 @@ async fn serve(config: &Arc<Config>) -> io::Result<()> {
     let server_socket = create_server_socket(config)?;
     common::show_url(&server_socket)?;
     let shutdown = Shutdown::on_ctrl_c(&server_socket)?;
+    // The tasks answering a client, to wait for them when the server stops.
+    let mut workers = JoinSet::new();
 
     loop {
         info!("=== Server: クライアントからの接続を待ちます ===");
@@ -52,13 +55,17 @@ async fn serve(config: &Arc<Config>) -> io::Result<()> {
             }
         };
         info!("=== Server: クライアントとの接続が完了しました remote_address: {address} ===");
+        // The socket, and what answering this client must remember.
+        let client_socket = Connection::new(client_socket, config);
 
         // The book's `WorkerThread(client_socket, address).start()`: the `move`
         // block takes the socket (and a handle on the config) into a task.
         let config = Arc::clone(config);
-        tokio::spawn(async move { worker::run(client_socket, address, &config).await });
+        workers.spawn(async move { worker::run(client_socket, address, &config).await });
+        // Forget the tasks that have finished.
+        while workers.try_join_next().is_some() {}
     }
-    shutdown.wait_for_tasks(config).await;
+    shutdown.wait_for_tasks(workers, config.read_timeout).await;
     info!("=== Server: サーバーを停止します。 ===");
     Ok(())
 }

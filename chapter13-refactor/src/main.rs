@@ -6,10 +6,12 @@
 //! book names them; where Python has type hints, the compiler checks types.
 
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
 
-use common::{Config, HttpError, Response, Shutdown, StaticFile};
+use common::{Config, Connection, HttpError, Response, Shutdown, StaticFile};
 use log::{error, info};
+use mime_guess::Mime;
 use socket2::{Domain, Socket, Type};
 
 /// The book's `if __name__ == "__main__"`: read the options, start logging, serve.
@@ -42,8 +44,10 @@ fn serve(config: &Config) -> io::Result<()> {
             }
         };
         info!("=== クライアントとの接続が完了しました remote_address: {address} ===");
+        // The socket, and what answering this client must remember.
+        let mut client_socket = Connection::new(client_socket, config);
 
-        if let Err(err) = handle_client(&client_socket, config) {
+        if let Err(err) = handle_client(&mut client_socket, config) {
             error!("=== リクエストの処理中にエラーが発生しました ===");
             common::report_error(&client_socket, &err);
         }
@@ -67,17 +71,20 @@ fn create_server_socket(config: &Config) -> io::Result<TcpListener> {
 }
 
 /// The book's `handle_client`: read one request, answer with a file or a 404 page.
-fn handle_client(client_socket: &TcpStream, config: &Config) -> Result<(), HttpError> {
-    let Some(request) = common::receive_request(client_socket, config)? else {
+fn handle_client(client_socket: &mut Connection, config: &Config) -> Result<(), HttpError> {
+    let Some(request) = common::receive_request(client_socket)? else {
         return Ok(()); // connected, then left without a request (a preconnect)
     };
     let response = match get_static_file_content(&request.path, config) {
-        Ok(file) => Response::file(file),
+        Ok(file) => {
+            let content_type = get_content_type(&file.path);
+            Response::file(file, content_type)
+        }
         Err(HttpError::NotFound) => Response::not_found(),
         Err(HttpError::MovedPermanently(location)) => Response::redirect(location),
         Err(err) => return Err(err),
     };
-    response.send(client_socket, request.is_head())?;
+    response.send(client_socket)?;
     Ok(())
 }
 
@@ -85,4 +92,10 @@ fn handle_client(client_socket: &TcpStream, config: &Config) -> Result<(), HttpE
 /// It is opened, not read: the response streams it.
 fn get_static_file_content(path: &str, config: &Config) -> Result<StaticFile, HttpError> {
     common::open_static_file(&config.static_root, path)
+}
+
+/// The Content-Type half of the book's `build_response_header`: the type
+/// from the file's extension (`Response` writes the header lines).
+fn get_content_type(path: &Path) -> Mime {
+    mime_guess::from_path(path).first_or_octet_stream()
 }

@@ -12,7 +12,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::thread;
 
-use common::{Config, Shutdown};
+use common::{Config, Connection, Shutdown};
 use log::{error, info};
 use socket2::{Domain, Socket, Type};
 
@@ -32,6 +32,8 @@ fn serve(config: &Arc<Config>) -> io::Result<()> {
     let server_socket = create_server_socket(config)?;
     common::show_url(&server_socket)?;
     let shutdown = Shutdown::on_ctrl_c(&server_socket)?;
+    // The threads answering a client, to wait for them when the server stops.
+    let mut workers = Vec::new();
 
     loop {
         info!("=== Server: クライアントからの接続を待ちます ===");
@@ -47,6 +49,8 @@ fn serve(config: &Arc<Config>) -> io::Result<()> {
             }
         };
         info!("=== Server: クライアントとの接続が完了しました remote_address: {address} ===");
+        // The socket, and what answering this client must remember.
+        let client_socket = Connection::new(client_socket, config);
 
         // The book's `WorkerThread(client_socket, address).start()`: the `move`
         // closure takes the socket (and a handle on the config) into a thread.
@@ -54,11 +58,14 @@ fn serve(config: &Arc<Config>) -> io::Result<()> {
         let started = thread::Builder::new()
             .name(format!("worker {address}"))
             .spawn(move || worker::run(client_socket, address, &config));
-        if let Err(err) = started {
-            error!("could not start a thread for {address}: {err}");
+        match started {
+            Ok(worker) => workers.push(worker),
+            Err(err) => error!("could not start a thread for {address}: {err}"),
         }
+        // Forget the threads that have finished.
+        workers.retain(|worker| !worker.is_finished());
     }
-    shutdown.wait_for_workers(config);
+    shutdown.wait_for(workers, config.read_timeout);
     info!("=== Server: サーバーを停止します。 ===");
     Ok(())
 }

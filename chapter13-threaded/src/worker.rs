@@ -1,15 +1,17 @@
 //! The book's `workerthread.py`: one client's whole conversation, on its own
 //! thread. (The book inlines the previous step's `handle_client` in `run`.)
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
+use std::path::Path;
 
-use common::{Config, HttpError, Response, StaticFile};
+use common::{Config, Connection, HttpError, Response, StaticFile};
 use log::{error, info};
+use mime_guess::Mime;
 
 /// The book's `WorkerThread.run`: answer one client, log any failure, close.
 /// An error here stays in this thread; the server keeps accepting.
-pub fn run(client_socket: TcpStream, address: SocketAddr, config: &Config) {
-    if let Err(err) = handle_client(&client_socket, config) {
+pub fn run(mut client_socket: Connection, address: SocketAddr, config: &Config) {
+    if let Err(err) = handle_client(&mut client_socket, config) {
         error!("=== Worker: リクエストの処理中にエラーが発生しました ===");
         common::report_error(&client_socket, &err);
     }
@@ -18,17 +20,20 @@ pub fn run(client_socket: TcpStream, address: SocketAddr, config: &Config) {
 }
 
 /// The book's `handle_client`: read one request, answer with a file or a 404 page.
-fn handle_client(client_socket: &TcpStream, config: &Config) -> Result<(), HttpError> {
-    let Some(request) = common::receive_request(client_socket, config)? else {
+fn handle_client(client_socket: &mut Connection, config: &Config) -> Result<(), HttpError> {
+    let Some(request) = common::receive_request(client_socket)? else {
         return Ok(()); // connected, then left without a request (a preconnect)
     };
     let response = match get_static_file_content(&request.path, config) {
-        Ok(file) => Response::file(file),
+        Ok(file) => {
+            let content_type = get_content_type(&file.path);
+            Response::file(file, content_type)
+        }
         Err(HttpError::NotFound) => Response::not_found(),
         Err(HttpError::MovedPermanently(location)) => Response::redirect(location),
         Err(err) => return Err(err),
     };
-    response.send(client_socket, request.is_head())?;
+    response.send(client_socket)?;
     Ok(())
 }
 
@@ -36,4 +41,10 @@ fn handle_client(client_socket: &TcpStream, config: &Config) -> Result<(), HttpE
 /// It is opened, not read: the response streams it.
 fn get_static_file_content(path: &str, config: &Config) -> Result<StaticFile, HttpError> {
     common::open_static_file(&config.static_root, path)
+}
+
+/// The Content-Type half of the book's `build_response_header`: the type
+/// from the file's extension (`Response` writes the header lines).
+fn get_content_type(path: &Path) -> Mime {
+    mime_guess::from_path(path).first_or_octet_stream()
 }

@@ -14,7 +14,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use clap::{arg, value_parser};
-use common::{Config, Shutdown};
+use common::{Config, Connection, Shutdown};
 use log::{error, info};
 use socket2::{Domain, Socket, Type};
 
@@ -39,6 +39,7 @@ fn serve(config: &Arc<Config>, max_workers: usize) -> io::Result<()> {
     let server_socket = create_server_socket(config)?;
     common::show_url(&server_socket)?;
     let shutdown = Shutdown::on_ctrl_c(&server_socket)?;
+    // The threads answering a client, to wait for them when the server stops.
     let mut pool = pool::ThreadPool::new(max_workers);
 
     loop {
@@ -55,6 +56,8 @@ fn serve(config: &Arc<Config>, max_workers: usize) -> io::Result<()> {
             }
         };
         info!("=== Server: クライアントとの接続が完了しました remote_address: {address} ===");
+        // The socket, and what answering this client must remember.
+        let client_socket = Connection::new(client_socket, config);
 
         // The book's `WorkerThread(client_socket, address).start()`: the `move`
         // closure takes the socket (and a handle on the config) into a thread.
@@ -64,7 +67,7 @@ fn serve(config: &Arc<Config>, max_workers: usize) -> io::Result<()> {
             error!("could not start a thread for {address}: {err}");
         }
     }
-    shutdown.wait_for_workers(config);
+    shutdown.wait_for(pool.close(), config.read_timeout);
     info!("=== Server: サーバーを停止します。 ===");
     Ok(())
 }

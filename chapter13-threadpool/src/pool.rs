@@ -9,7 +9,7 @@
 
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::thread;
+use std::thread::{self, JoinHandle};
 
 // Not std's mpsc: its receiver is not shared between threads without an
 // `Arc<Mutex<_>>`, while crossbeam's is (a clone per worker), and measured with
@@ -22,7 +22,8 @@ type Job = Box<dyn FnOnce() + Send + 'static>;
 /// At most `max_workers` threads, each running one job after another.
 pub struct ThreadPool {
     max_workers: usize,
-    started: usize,
+    /// The threads started so far, to wait for them in the end.
+    workers: Vec<JoinHandle<()>>,
     /// A channel with no room: a send succeeds only when a worker takes the job.
     jobs: Sender<Job>,
     idle_workers: Receiver<Job>,
@@ -34,7 +35,7 @@ impl ThreadPool {
         let (jobs, idle_workers) = crossbeam_channel::bounded(0);
         ThreadPool {
             max_workers: max_workers.max(1),
-            started: 0,
+            workers: Vec::new(),
             jobs,
             idle_workers,
         }
@@ -47,22 +48,27 @@ impl ThreadPool {
             Ok(()) => return Ok(()),
             Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => job,
         };
-        if self.started == self.max_workers {
+        if self.workers.len() == self.max_workers {
             // Every worker is busy: wait for one to take the job.
             return self
                 .jobs
                 .send(job)
                 .map_err(|_| io::Error::other("pool closed"));
         }
-        self.started += 1;
         let idle_workers = self.idle_workers.clone();
-        let spawned = thread::Builder::new()
-            .name(format!("worker-{}", self.started))
-            .spawn(move || work(job, &idle_workers));
-        if spawned.is_err() {
-            self.started -= 1;
-        }
-        spawned.map(drop)
+        let worker = thread::Builder::new()
+            .name(format!("worker-{}", self.workers.len() + 1))
+            .spawn(move || work(job, &idle_workers))?;
+        self.workers.push(worker);
+        Ok(())
+    }
+
+    /// Takes no more jobs: each worker ends once its current client is done.
+    /// Returns the workers, for the server to wait for.
+    pub fn close(self) -> Vec<JoinHandle<()>> {
+        // Dropping the sending end makes every idle worker's `recv` fail.
+        drop(self.jobs);
+        self.workers
     }
 }
 

@@ -1,7 +1,7 @@
 //! The async twins of the blocking reader and writer, for `chapter13-async`
 //! (feature `async`, on tokio), under the same names: [`receive_request`],
-//! [`open_static_file`], [`send`] (for [`Response::send`]), [`report_error`],
-//! [`accept_failed`], [`Shutdown::wait_for_tasks`].
+//! [`Connection`], [`open_static_file`], [`send`] (for [`Response::send`]),
+//! [`report_error`], [`accept_failed`], [`Shutdown::wait_for_tasks`].
 //!
 //! Limits, timeouts, errors, statuses and log lines are the blocking ones,
 //! because the HTTP work is the same code: [`RequestParser`] reads the head,
@@ -15,20 +15,20 @@
 //! A silent client costs its task and its socket: no buffer is allocated
 //! before its first byte arrives, and nothing large is kept across an `.await`.
 
-use std::collections::BTreeSet;
 use std::io;
-use std::net::{Shutdown as Direction, SocketAddr};
+use std::net::Shutdown as Direction;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use socket2::SockRef;
 use tokio::net::TcpStream;
+use tokio::task::JoinSet;
 use tokio::time::timeout;
 
 use crate::closing::Linger;
-use crate::lifecycle::{DRAIN_POLL, accept_pause};
+use crate::connection::Timeouts;
+use crate::lifecycle::{accept_pause, cut_short};
 use crate::request::{log_no_request, next_wait, request_deadline};
 use crate::response::{
     STREAM_BUFFER, Wire, check_length, error_answer, explain_write_error, log_send_error,
@@ -36,24 +36,52 @@ use crate::response::{
 };
 use crate::{Config, HttpError, Limits, Request, RequestParser, Response, Shutdown, StaticFile};
 
+/// [`crate::Connection`] for a tokio socket: one accepted client, its
+/// timeouts, and whether the request being answered is `HEAD`. The chapter
+/// creates it after `accept()` and hands it to [`receive_request`],
+/// [`send`] and [`report_error`]; dropping it closes the socket.
+#[derive(Debug)]
+pub struct Connection {
+    socket: TcpStream,
+    timeouts: Timeouts,
+    head: bool,
+}
+
+impl Connection {
+    /// Wraps a socket just accepted; the timeouts come from `config`.
+    pub fn new(socket: TcpStream, config: &Config) -> Connection {
+        Connection {
+            socket,
+            timeouts: Timeouts::from(config),
+            head: false,
+        }
+    }
+
+    /// The socket, for what the wrapper does not do (its addresses, say).
+    pub fn socket(&self) -> &TcpStream {
+        &self.socket
+    }
+
+    /// True when the request being answered is `HEAD`.
+    pub fn is_head(&self) -> bool {
+        self.head
+    }
+}
+
 /// [`crate::receive_request`] for a tokio socket: the next request, read with
 /// the configured limits and timeouts; `Ok(None)` when the client sent
-/// nothing at all (it closed, or stayed silent for `read_timeout`).
-pub async fn receive_request(
-    client_socket: &TcpStream,
-    config: &Config,
-) -> Result<Option<Request>, HttpError> {
-    let peer = client_socket.peer_addr().ok();
-    answering_head(peer, false);
-    WRITE_TIMEOUT.store(nanos(config.write_timeout), Ordering::Relaxed);
-    let deadline = request_deadline(config);
+/// nothing at all (it closed, or stayed silent for `--read-timeout`).
+pub async fn receive_request(client_socket: &mut Connection) -> Result<Option<Request>, HttpError> {
+    let timeouts = client_socket.timeouts;
+    let socket = &client_socket.socket;
+    let deadline = request_deadline(timeouts.request);
     let mut parser = RequestParser::new(Limits::default());
     let mut timed_out = false;
     let result = loop {
         // Wait until bytes have arrived, at most the read timeout (cut short
         // by the request's deadline): the task sleeps, its thread does not.
-        let ready = match next_wait(config.read_timeout, deadline) {
-            Some(wait) => timeout(wait, client_socket.readable()).await,
+        let ready = match next_wait(timeouts.read, deadline) {
+            Some(wait) => timeout(wait, socket.readable()).await,
             None => Ok(Err(io::ErrorKind::TimedOut.into())),
         };
         match ready {
@@ -69,19 +97,18 @@ pub async fn receive_request(
             Ok(space) => space,
             Err(err) => break Err(err),
         };
-        let n = match client_socket.try_read(space) {
+        let n = match socket.try_read(space) {
             Ok(0) => break parser.end(HttpError::Closed),
             Ok(n) => n,
             Err(err) if retry(&err) => continue,
             Err(err) => break Err(HttpError::Io(err)),
         };
-        let parsed = parser.filled(n);
-        answering_head(peer, parser.is_head());
-        match parsed {
+        match parser.filled(n) {
             Ok(None) => continue,
             other => break other,
         }
     };
+    client_socket.head = parser.is_head();
     log_no_request(result, timed_out)
 }
 
@@ -97,30 +124,26 @@ pub async fn open_static_file(static_root: &Path, target: &str) -> Result<Static
 /// [`Response::send`] for a tokio socket: the whole `response` (only the
 /// head when `head_only`), each write waiting at most the write timeout, then
 /// the graceful close (half-close, then read and drop what the client still
-/// sends, within [`crate::LINGER_TIME`] and [`crate::LINGER_BYTES`]), in this
+/// sends, within a short time and a bounded number of bytes), in this
 /// task. A client that reads nothing for the write timeout gets an error
 /// that says "timed out".
-pub async fn send(
-    response: Response,
-    client_socket: &TcpStream,
-    head_only: bool,
-) -> io::Result<()> {
-    answering_head(client_socket.peer_addr().ok(), false);
-    write_wire(client_socket, response.into_wire(head_only))
+pub async fn send(response: Response, client_socket: &Connection) -> io::Result<()> {
+    let socket = &client_socket.socket;
+    let wire = response.into_wire(client_socket.head);
+    write_wire(socket, wire, client_socket.timeouts.write)
         .await
         .map_err(explain_write_error)?;
-    close_gracefully(client_socket).await;
+    close_gracefully(socket).await;
     Ok(())
 }
 
 /// [`crate::report_error`] for a tokio socket: logs the cause and answers
 /// with the status page, without its body if the request was HEAD.
-pub async fn report_error(client_socket: &TcpStream, err: &HttpError) {
-    let head = answering_head(client_socket.peer_addr().ok(), false);
+pub async fn report_error(client_socket: &Connection, err: &HttpError) {
     let Some(response) = error_answer(err) else {
         return;
     };
-    if let Err(send_err) = send(response, client_socket, head).await {
+    if let Err(send_err) = send(response, client_socket).await {
         log_send_error(&send_err);
     }
 }
@@ -135,13 +158,14 @@ pub async fn accept_failed(err: &io::Error) {
 }
 
 impl Shutdown {
-    /// [`Shutdown::wait_for_workers`] without blocking: lets the tasks still
-    /// answering a client finish, for at most `--read-timeout` after the
-    /// signal, then logs how many were cut short. Each task holds a clone of
-    /// `config` until it is done with its client.
-    pub async fn wait_for_tasks(&self, config: &Arc<Config>) {
-        while self.workers_left(config).is_some() {
-            tokio::time::sleep(DRAIN_POLL).await;
+    /// [`Shutdown::wait_for`] for tasks: lets the tasks still answering a
+    /// client finish, for at most `grace` after the signal, then logs how many
+    /// were cut short (dropping the set then stops them).
+    pub async fn wait_for_tasks(&self, mut workers: JoinSet<()>, grace: Duration) {
+        let deadline = tokio::time::Instant::from_std(self.deadline(grace));
+        let all_done = async { while workers.join_next().await.is_some() {} };
+        if tokio::time::timeout_at(deadline, all_done).await.is_err() {
+            cut_short(workers.len());
         }
     }
 }
@@ -166,40 +190,16 @@ pub fn thread_name() -> String {
     }
 }
 
-/// The write timeout of the last request read: every client of a server has
-/// the same configuration. A blocking socket keeps it itself (`SO_SNDTIMEO`).
-static WRITE_TIMEOUT: AtomicU64 = AtomicU64::new(10_000_000_000);
-
-fn nanos(duration: Duration) -> u64 {
-    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
-}
-
-/// The clients (by address) whose request being answered is HEAD: what the
-/// blocking chapters keep per thread, kept per connection here, since a task
-/// moves between threads. Sets whether `peer`'s is, and returns whether it was.
-fn answering_head(peer: Option<SocketAddr>, head: bool) -> bool {
-    static HEAD: Mutex<BTreeSet<SocketAddr>> = Mutex::new(BTreeSet::new());
-    let Some(peer) = peer else {
-        return false;
-    };
-    let mut answering = HEAD.lock().unwrap_or_else(PoisonError::into_inner);
-    if head {
-        !answering.insert(peer)
-    } else {
-        answering.remove(&peer)
-    }
-}
-
 /// Writes what `wire` says; file reads go to the blocking threads.
-async fn write_wire(socket: &TcpStream, wire: Wire) -> io::Result<()> {
+async fn write_wire(socket: &TcpStream, wire: Wire, wait: Duration) -> io::Result<()> {
     match wire {
-        Wire::Bytes(bytes) => write_all(socket, &bytes).await,
+        Wire::Bytes(bytes) => write_all(socket, &bytes, wait).await,
         Wire::Inline(mut inline) => {
             let inline = blocking(move || inline.read().map(|()| inline)).await??;
-            write_all(socket, &inline.bytes).await
+            write_all(socket, &inline.bytes, wait).await
         }
         Wire::Stream { head, file, len } => {
-            write_all(socket, &head).await?;
+            write_all(socket, &head, wait).await?;
             // The file and the buffer go to a blocking thread for each read
             // and come back with the piece.
             let mut piece = (io::Read::take(file, len), vec![0; STREAM_BUFFER]);
@@ -216,17 +216,16 @@ async fn write_wire(socket: &TcpStream, wire: Wire) -> io::Result<()> {
                 if n == 0 {
                     return check_length(sent, len);
                 }
-                write_all(socket, &piece.1[..n]).await?;
+                write_all(socket, &piece.1[..n], wait).await?;
                 sent += n as u64;
             }
         }
     }
 }
 
-/// All of `bytes`, each wait for room in the socket's buffer at most the
-/// write timeout.
-async fn write_all(socket: &TcpStream, mut bytes: &[u8]) -> io::Result<()> {
-    let wait = Duration::from_nanos(WRITE_TIMEOUT.load(Ordering::Relaxed));
+/// All of `bytes`, each wait for room in the socket's buffer at most `wait`
+/// (`--write-timeout`).
+async fn write_all(socket: &TcpStream, mut bytes: &[u8], wait: Duration) -> io::Result<()> {
     while !bytes.is_empty() {
         match timeout(wait, socket.writable()).await {
             Ok(ready) => ready?,

@@ -12,7 +12,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::process;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use log::{LevelFilter, error, info, warn};
@@ -53,38 +53,41 @@ impl Shutdown {
         self.requested.load(Ordering::SeqCst)
     }
 
-    /// Lets the clients still being answered finish, for at most
-    /// `--read-timeout` after the signal, then logs how many were cut short.
-    ///
-    /// Every worker holds a clone of `config` until it is done with its client,
-    /// so "all done" is "no clone left". Python waits for its (non-daemon)
-    /// threads without a limit; a client that never finishes would keep the
-    /// process alive.
-    pub fn wait_for_workers(&self, config: &Arc<Config>) {
-        while self.workers_left(config).is_some() {
+    /// Lets the workers still answering a client finish, for at most `grace`
+    /// after the signal (the chapters pass `--read-timeout`, the longest a
+    /// silent client can hold a worker), then logs how many were cut short.
+    /// Python waits for its (non-daemon) threads without a limit: a client
+    /// that never finishes would keep the process alive.
+    pub fn wait_for(&self, mut workers: Vec<JoinHandle<()>>, grace: Duration) {
+        let deadline = self.deadline(grace);
+        loop {
+            // A finished thread's handle is dropped: nothing left to wait for.
+            workers.retain(|worker| !worker.is_finished());
+            if workers.is_empty() {
+                return;
+            }
+            if Instant::now() >= deadline {
+                cut_short(workers.len());
+                return;
+            }
             thread::sleep(DRAIN_POLL);
         }
     }
 
-    /// Whether to wait on for clients still being answered: `Some(n)` while
-    /// `n` are and the grace period lasts. At its end, says how many are cut
-    /// short. (What [`Shutdown::wait_for_workers`] and its async twin ask.)
-    pub(crate) fn workers_left(&self, config: &Arc<Config>) -> Option<usize> {
-        let started = *self.at.get_or_init(Instant::now);
-        let deadline = started + config.read_timeout;
-        let left = Arc::strong_count(config) - 1;
-        if left > 0 && Instant::now() < deadline {
-            return Some(left);
-        }
-        if left > 0 {
-            warn!("stopping now: {left} clients still being answered are cut short");
-        }
-        None
+    /// When waiting for the workers ends: `grace` after the signal.
+    pub(crate) fn deadline(&self, grace: Duration) -> Instant {
+        let signalled = *self.at.get_or_init(Instant::now);
+        signalled.checked_add(grace).unwrap_or(signalled)
     }
 }
 
+/// Says that `left` clients are cut short by the stop.
+pub(crate) fn cut_short(left: usize) {
+    warn!("stopping now: {left} clients still being answered are cut short");
+}
+
 /// How often the drain looks whether the workers are done.
-pub(crate) const DRAIN_POLL: Duration = Duration::from_millis(10);
+const DRAIN_POLL: Duration = Duration::from_millis(10);
 
 /// A listening socket, whose address the start-up needs: std's
 /// `TcpListener`, or tokio's (feature `async`).

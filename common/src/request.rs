@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use log::{debug, info};
 
-use crate::{Config, HttpError, response};
+use crate::{Connection, HttpError};
 
 /// At most this many header lines (more gets 431), as in hyper's default.
 pub const MAX_HEADERS: usize = 64;
@@ -72,32 +72,32 @@ impl Request {
 
 /// Reads the next request from `client_socket` with the configured limits and
 /// timeouts. `Ok(None)` means the client sent nothing at all: it closed, or
-/// stayed silent for `read_timeout` (a browser's preconnect, a health check).
-/// That is not an error, and there is nobody to answer.
+/// stayed silent for `--read-timeout` (a browser's preconnect, a health
+/// check). That is not an error, and there is nobody to answer.
 ///
-/// Each read waits at most `read_timeout`, and the whole request must arrive
-/// within `request_timeout`, so a silent or trickling client cannot hold the
-/// server. Writes on this socket get `write_timeout` from here on.
-pub fn receive_request(
-    client_socket: &TcpStream,
-    config: &Config,
-) -> Result<Option<Request>, HttpError> {
-    response::answering_head(false);
-    client_socket.set_write_timeout(Some(config.write_timeout))?;
+/// Each read waits at most `--read-timeout`, and the whole request must
+/// arrive within `--request-timeout`, so a silent or trickling client cannot
+/// hold the server. The connection remembers whether the request is `HEAD`,
+/// also when it fails: its error page then goes without a body.
+pub fn receive_request(client_socket: &mut Connection) -> Result<Option<Request>, HttpError> {
+    let timeouts = client_socket.timeouts();
     let mut reader = DeadlineReader {
-        stream: client_socket,
-        read_timeout: config.read_timeout,
-        deadline: request_deadline(config),
+        stream: client_socket.socket(),
+        read_timeout: timeouts.read,
+        deadline: request_deadline(timeouts.request),
         timed_out: false,
     };
-    let result = read_request(&mut reader, &Limits::default());
-    log_no_request(result, reader.timed_out)
+    let mut parser = RequestParser::new(Limits::default());
+    let result = read_into(&mut reader, &mut parser);
+    let timed_out = reader.timed_out;
+    client_socket.set_head(parser.is_head());
+    log_no_request(result, timed_out)
 }
 
-/// When the whole request must have arrived; a deadline too far away to
-/// represent is no deadline.
-pub(crate) fn request_deadline(config: &Config) -> Option<Instant> {
-    Instant::now().checked_add(config.request_timeout)
+/// When the whole request must have arrived, `request_timeout` from now; a
+/// deadline too far away to represent is no deadline.
+pub(crate) fn request_deadline(request_timeout: Duration) -> Option<Instant> {
+    Instant::now().checked_add(request_timeout)
 }
 
 /// How long the next read may wait: `read_timeout`, cut short by the
@@ -138,16 +138,22 @@ pub(crate) fn log_no_request(
 ///
 /// The blocking reader over [`RequestParser`], which does the HTTP work.
 pub fn read_request(reader: &mut impl Read, limits: &Limits) -> Result<Option<Request>, HttpError> {
-    let mut parser = RequestParser::new(*limits);
+    read_into(reader, &mut RequestParser::new(*limits))
+}
+
+/// [`read_request`] with the caller's parser, which can say afterwards what
+/// had arrived (whether it was `HEAD`).
+fn read_into(
+    reader: &mut impl Read,
+    parser: &mut RequestParser,
+) -> Result<Option<Request>, HttpError> {
     loop {
         let n = match read_some(reader, parser.space()?) {
             Ok(n) => n,
             Err(err @ (HttpError::Closed | HttpError::Timeout)) => return parser.end(err),
             Err(err) => return Err(err),
         };
-        let parsed = parser.filled(n);
-        response::answering_head(parser.is_head());
-        if let Some(request) = parsed? {
+        if let Some(request) = parser.filled(n)? {
             return Ok(Some(request));
         }
     }

@@ -1,17 +1,16 @@
 //! Building and writing a response: status line, the book's five headers, body.
 
-use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
 use std::time::SystemTime;
 
 use log::error;
+use mime_guess::Mime;
 
-use crate::{HttpError, StaticFile, closing};
+use crate::{Connection, HttpError, StaticFile, closing};
 
 /// The server name the book sends (in a header it wrongly calls `Host`).
-pub const SERVER_NAME: &str = "HenaServer/0.1";
+const SERVER_NAME: &str = "HenaServer/0.1";
 
 /// Files up to this size go out in the same write as the head; larger ones are
 /// streamed in pieces of `STREAM_BUFFER` bytes, so memory stays flat.
@@ -24,47 +23,29 @@ pub(crate) const STREAM_BUFFER: usize = 128 * 1024;
 
 /// What a response carries after its head.
 #[derive(Debug)]
-pub enum Body {
-    /// A file under the static root, streamed.
-    File(StaticFile),
+enum Body {
+    /// A file under the static root, streamed, and its `Content-Type`.
+    File(StaticFile, String),
     /// A small generated HTML page (404 and the other error pages).
     Page(String),
 }
 
 impl Body {
     /// The `Content-Length`.
-    pub fn len(&self) -> u64 {
+    fn len(&self) -> u64 {
         match self {
-            Body::File(file) => file.len,
+            Body::File(file, _) => file.len,
             Body::Page(page) => page.len() as u64,
         }
     }
 
-    /// True when there is nothing after the head.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The `Content-Type`.
-    pub fn content_type(&self) -> &str {
+    fn content_type(&self) -> &str {
         match self {
-            Body::File(file) => &file.content_type,
+            Body::File(_, content_type) => content_type,
             Body::Page(_) => "text/html; charset=utf-8",
         }
     }
-}
-
-thread_local! {
-    /// Whether the request being answered on this thread is HEAD. The chapters
-    /// hand [`report_error`] only the error, yet an error page to HEAD must go
-    /// without its body (RFC 9110 9.3.2); each client is read and answered on
-    /// one thread, so [`crate::receive_request`] leaves the method here.
-    static ANSWERING_HEAD: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Records whether this thread's current request is HEAD.
-pub(crate) fn answering_head(head: bool) {
-    ANSWERING_HEAD.set(head);
 }
 
 /// A status, its body, and the header lines that go with them.
@@ -77,11 +58,19 @@ pub struct Response {
 }
 
 impl Response {
-    /// 200 with a file.
-    pub fn file(file: StaticFile) -> Self {
+    /// 200 with a file, sent as `content_type` (the chapter picks it from the
+    /// file's extension, as the book's `MIME_TYPES` does). Text types go out
+    /// with `; charset=utf-8`: every text file under `static/` is UTF-8, and
+    /// without it a browser guesses the encoding of a stylesheet.
+    pub fn file(file: StaticFile, content_type: Mime) -> Self {
+        let content_type = if content_type.type_() == mime_guess::mime::TEXT {
+            format!("{}; charset=utf-8", content_type.essence_str())
+        } else {
+            content_type.essence_str().to_owned()
+        };
         Response {
             status: (200, "OK"),
-            body: Body::File(file),
+            body: Body::File(file, content_type),
             allow: false,
             location: None,
         }
@@ -154,17 +143,19 @@ impl Response {
         )
     }
 
-    /// Sends the response to the client (only the head when `head_only`, for
-    /// HEAD), then closes the connection gracefully: half-closed, and drained
-    /// for a while in the background, because dropping a socket the client
-    /// still writes to makes the kernel reset it and destroy the end of the
-    /// response ([`crate::LINGER_TIME`], [`crate::LINGER_BYTES`]).
-    /// A client that reads nothing for the write timeout gets an error that
-    /// says "timed out".
-    pub fn send(self, client_socket: &TcpStream, head_only: bool) -> io::Result<()> {
-        self.write_to(client_socket, head_only)
+    /// Sends the response to the client (only its head if the request was
+    /// `HEAD`), then closes the connection gracefully: dropping a socket the
+    /// client still writes to makes the kernel reset it and destroy the end of
+    /// the response, so our side is closed first and what the client still
+    /// sends is read and dropped, for a short, bounded time.
+    /// Each write waits at most `--write-timeout`: a client that reads nothing
+    /// for that long gets an error that says "timed out".
+    pub fn send(self, client_socket: &Connection) -> io::Result<()> {
+        let socket = client_socket.socket();
+        socket.set_write_timeout(Some(client_socket.timeouts().write))?;
+        self.write_to(socket, client_socket.is_head())
             .map_err(explain_write_error)?;
-        closing::close_gracefully(client_socket);
+        closing::close_gracefully(socket);
         Ok(())
     }
 
@@ -195,13 +186,13 @@ impl Response {
                 bytes.extend_from_slice(page.as_bytes());
                 Wire::Bytes(bytes)
             }
-            Body::File(file) if file.len <= INLINE_FILE_LIMIT => Wire::Inline(Inline {
+            Body::File(file, _) if file.len <= INLINE_FILE_LIMIT => Wire::Inline(Inline {
                 head_len: bytes.len(),
                 bytes,
                 file: file.file,
                 len: file.len as usize,
             }),
-            Body::File(file) => Wire::Stream {
+            Body::File(file, _) => Wire::Stream {
                 head: bytes,
                 file: file.file,
                 len: file.len,
@@ -296,11 +287,11 @@ pub(crate) fn check_length(sent: u64, promised: u64) -> io::Result<()> {
 /// with the matching status page (without its body if the request was HEAD).
 /// The chapters call this after their own "error" line, so the book's log
 /// lines stay in the chapter.
-pub fn report_error(client_socket: &TcpStream, err: &HttpError) {
+pub fn report_error(client_socket: &Connection, err: &HttpError) {
     let Some(response) = error_answer(err) else {
         return;
     };
-    if let Err(send_err) = response.send(client_socket, ANSWERING_HEAD.get()) {
+    if let Err(send_err) = response.send(client_socket) {
         log_send_error(&send_err);
     }
 }

@@ -26,8 +26,8 @@ pub struct StaticFile {
     pub file: File,
     /// Its size when opened: the `Content-Length`.
     pub len: u64,
-    /// From its extension, e.g. `text/html; charset=utf-8`.
-    pub content_type: String,
+    /// Where it is: its extension tells the `Content-Type`.
+    pub path: PathBuf,
 }
 
 /// Opens the file that `target` names under `static_root` (which must be
@@ -38,11 +38,7 @@ pub fn open_static_file(static_root: &Path, target: &str) -> Result<StaticFile, 
     let path = resolve(static_root, target)?;
     let file = File::open(&path).map_err(fs_error)?;
     let len = file.metadata().map_err(fs_error)?.len();
-    Ok(StaticFile {
-        file,
-        len,
-        content_type: content_type(&path),
-    })
+    Ok(StaticFile { file, len, path })
 }
 
 /// The path of the regular file that `target` names, proven to be inside `static_root`.
@@ -75,16 +71,6 @@ pub fn resolve(static_root: &Path, target: &str) -> Result<PathBuf, HttpError> {
         return Err(HttpError::NotFound);
     }
     Ok(path)
-}
-
-/// `Content-Type` from the file extension; text types say they are UTF-8.
-pub fn content_type(path: &Path) -> String {
-    let mime = mime_guess::from_path(path).first_or_octet_stream();
-    if mime.type_() == mime_guess::mime::TEXT {
-        format!("{}; charset=utf-8", mime.essence_str())
-    } else {
-        mime.essence_str().to_owned()
-    }
 }
 
 /// Appends `segment` and proves the result is still under `static_root`.

@@ -62,13 +62,11 @@ fn blocking_run(raw: &[u8], pieces: usize) -> (String, Vec<u8>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let client = client(listener.local_addr().unwrap(), raw.to_vec(), pieces);
     let (socket, _) = listener.accept().unwrap();
-    let config = config();
-    let result = common::receive_request(&socket, &config);
+    let mut socket = common::Connection::new(socket, &config());
+    let result = common::receive_request(&mut socket);
     let seen = outcome(&result);
     match result {
-        Ok(Some(request)) => Response::not_found()
-            .send(&socket, request.is_head())
-            .unwrap(),
+        Ok(Some(_)) => Response::not_found().send(&socket).unwrap(),
         Ok(None) => {}
         Err(err) => common::report_error(&socket, &err),
     }
@@ -82,11 +80,11 @@ fn async_run(raw: &[u8], pieces: usize) -> (String, Vec<u8>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let client = client(listener.local_addr().unwrap(), raw.to_vec(), pieces);
         let (socket, _) = listener.accept().await.unwrap();
-        let config = config();
-        let result = async_io::receive_request(&socket, &config).await;
+        let mut socket = async_io::Connection::new(socket, &config());
+        let result = async_io::receive_request(&mut socket).await;
         let seen = outcome(&result);
         match result {
-            Ok(Some(request)) => async_io::send(Response::not_found(), &socket, request.is_head())
+            Ok(Some(_)) => async_io::send(Response::not_found(), &socket)
                 .await
                 .unwrap(),
             Ok(None) => {}
@@ -168,7 +166,8 @@ fn a_file_large_enough_to_stream_arrives_whole() {
         let request = format!("GET {name} HTTP/1.1\r\nHost: x\r\n\r\n");
         let client = client(listener.local_addr().unwrap(), request.into_bytes(), 1);
         let (socket, _) = listener.accept().await.unwrap();
-        let request = async_io::receive_request(&socket, &config())
+        let mut socket = async_io::Connection::new(socket, &config());
+        let request = async_io::receive_request(&mut socket)
             .await
             .unwrap()
             .unwrap();
@@ -176,7 +175,8 @@ fn a_file_large_enough_to_stream_arrives_whole() {
         let file = async_io::open_static_file(&root, &request.path)
             .await
             .unwrap();
-        async_io::send(Response::file(file), &socket, false)
+        let content_type = mime_guess::mime::APPLICATION_OCTET_STREAM;
+        async_io::send(Response::file(file, content_type), &socket)
             .await
             .unwrap();
         drop(socket);

@@ -274,10 +274,10 @@ proptest! {
     fn file_responses_round_trip(content in prop::collection::vec(any::<u8>(), 0..150_000), head_only: bool) {
         let path = std::env::temp_dir().join(format!("henaserver-prop-file-{}", std::process::id()));
         fs::File::create(&path).unwrap().write_all(&content).unwrap();
-        let file = StaticFile { file: fs::File::open(&path).unwrap(), len: content.len() as u64, content_type: "image/png".into() };
+        let file = StaticFile { file: fs::File::open(&path).unwrap(), len: content.len() as u64, path: path.clone() };
         fs::remove_file(&path).unwrap();
         let mut out = Vec::new();
-        Response::file(file).write_to(&mut out, head_only).unwrap();
+        Response::file(file, mime_guess::mime::IMAGE_PNG).write_to(&mut out, head_only).unwrap();
         let (status, length, body_len) = parse_response(&out);
         prop_assert_eq!(status, 200);
         prop_assert_eq!(length, Some(content.len() as u64));

@@ -42,15 +42,44 @@ fn temp_file(name: &str, content: &[u8]) -> StaticFile {
     let file = StaticFile {
         file: fs::File::open(&path).unwrap(),
         len: content.len() as u64,
-        content_type: common::content_type(&path),
+        path: path.clone(),
     };
     fs::remove_file(&path).unwrap();
     file
 }
 
+/// 200 with `file`, typed by its extension as the chapters do it.
+fn file_response(file: StaticFile) -> Response {
+    let content_type = mime_guess::from_path(&file.path).first_or_octet_stream();
+    Response::file(file, content_type)
+}
+
+#[test]
+fn content_types_by_extension_and_text_in_utf_8() {
+    for (name, expected) in [
+        ("index.html", "text/html; charset=utf-8"),
+        ("index.css", "text/css; charset=utf-8"),
+        ("notes.txt", "text/plain; charset=utf-8"),
+        ("logo.png", "image/png"),
+        ("photo.jpg", "image/jpeg"),
+        ("photo.JPEG", "image/jpeg"),
+        ("anim.gif", "image/gif"),
+        ("icon.svg", "image/svg+xml"),
+        ("data.json", "application/json"),
+        ("archive.unknownext", "application/octet-stream"),
+        ("noextension", "application/octet-stream"),
+    ] {
+        let head = file_response(temp_file(name, b"x")).head();
+        assert!(
+            head.contains(&format!("\r\nContent-Type: {expected}\r\n")),
+            "{name}: {head}"
+        );
+    }
+}
+
 #[test]
 fn head_has_the_books_headers_in_order() {
-    let response = Response::file(temp_file("a.html", b"<p>hi</p>"));
+    let response = file_response(temp_file("a.html", b"<p>hi</p>"));
     let head = response.head();
     let names: Vec<&str> = head
         .lines()
@@ -78,7 +107,7 @@ fn small_and_large_files_round_trip() {
     for size in [0, 1, 9, 64 * 1024, 64 * 1024 + 1, 3 * 1024 * 1024 + 7] {
         let content: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
         let mut out = Vec::new();
-        Response::file(temp_file(&format!("{size}.png"), &content))
+        file_response(temp_file(&format!("{size}.png"), &content))
             .write_to(&mut out, false)
             .unwrap();
         let (status, headers, body) = parse(&out);
@@ -97,7 +126,7 @@ fn small_and_large_files_round_trip() {
 #[test]
 fn head_only_sends_no_body_but_the_same_length() {
     let mut out = Vec::new();
-    Response::file(temp_file("b.css", b"h1 { color: red; }"))
+    file_response(temp_file("b.css", b"h1 { color: red; }"))
         .write_to(&mut out, true)
         .unwrap();
     let (status, headers, body) = parse(&out);
@@ -111,7 +140,7 @@ fn a_file_that_shrank_is_an_error() {
     let mut file = temp_file("c.bin", b"12345");
     file.len = 10;
     assert!(
-        Response::file(file)
+        file_response(file)
             .write_to(&mut Vec::new(), false)
             .is_err()
     );
