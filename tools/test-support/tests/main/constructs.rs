@@ -31,6 +31,10 @@
 //! bold term that contains it as a word (`**`Socket::new`**` introduces
 //! `Socket` and `new`).
 //!
+//! A bold term inside a column (`<details><summary>コラム: …</summary>` …
+//! `</details>`) introduces as well as one on the main path: the page folds
+//! its Rust lists away, and a reader opens them when the code needs them.
+//!
 //! [`STEPS`] lists each crate with its page, in reading order; a construct
 //! first used in step N must be introduced on one of the pages 1..=N.
 
@@ -928,4 +932,23 @@ fn a_construct_missing_from_its_page_is_reported_with_place_and_page() {
         wrong.iter().any(|w| w.contains("a later page")),
         "{wrong:#?}"
     );
+}
+
+#[test]
+fn a_bold_term_inside_a_column_introduces_its_construct() {
+    let steps = [("one", "one.md")];
+    let code = vec![(
+        "x/src/main.rs".to_owned(),
+        "fn main() { let mut n = 1; n += 1; }\n".to_owned(),
+    )];
+    let uses = vec![crate_uses(&code)];
+    let folded = "Main path.\n\n<details><summary>コラム: Rust</summary>\n\n\
+                  - **`fn`**、**`let`**、**`let mut`**、**`+=`**：…\n\n</details>\n";
+    assert_eq!(
+        check("ja", &steps, &uses, &[folded.to_owned()]),
+        Vec::<String>::new()
+    );
+    // The same terms in a code block introduce nothing.
+    let in_code = "```md\n- **`fn`**、**`let`**、**`let mut`**、**`+=`**\n```\n";
+    assert_eq!(check("ja", &steps, &uses, &[in_code.to_owned()]).len(), 4);
 }

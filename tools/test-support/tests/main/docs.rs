@@ -38,3 +38,13 @@ fn quoted_signatures_are_the_real_ones() {
 fn chapter_pages_link_each_other_the_index_and_the_rust_book() {
     docs::chapter_pages_are_linked();
 }
+
+#[test]
+fn main_path_of_each_step_page_is_at_the_books_pace() {
+    docs::main_paths_fit_the_books_pace();
+}
+
+#[test]
+fn columns_are_folded_so_github_renders_them() {
+    docs::columns_are_well_formed();
+}

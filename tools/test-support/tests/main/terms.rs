@@ -39,6 +39,12 @@ const VARIANTS: &[(&str, &str)] = &[
     ("接続を#つ", "接続を N 本"),
     ("件目のクライアント", "番目のクライアント"),
     ("#件のクライアント", "クライアント N 個"),
+    ("黙っているクライアント", "何も送らないクライアント"),
+    ("コラムが示す先", "コラムの続き（`chapter13-threadpool`）"),
+    (
+        "コラムの先",
+        "コラムの続き（`chapter13-threadpool`）か本の先（`chapter13-async`）",
+    ),
     // Patterns the review found translated from English.
     ("向かい合", "並ぶ（2 列の同じ行に並ぶ）"),
     ("あなたが", "自分で（主語は書かない）"),
@@ -194,6 +200,10 @@ fn the_terms_table_lists_each_term_chosen() {
         "ワーカースレッド",
         "クライアント N 個",
         "接続 N 本",
+        "何も送らないクライアント",
+        "コラムの続き",
+        "本の先",
+        "コラム",
     ] {
         assert!(
             readme
@@ -225,4 +235,85 @@ fn variants_are_found_in_prose_only_and_numbers_match_whole() {
     );
     assert_eq!(find("第12つの接続", "#つの接続").len(), 1);
     assert_eq!(find("そのつの接続", "#つの接続").len(), 0);
+}
+
+/// Whether `c` is a Japanese letter: kana or a kanji. Punctuation and
+/// full-width symbols are not: a space may follow `？`.
+fn japanese_letter(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{30ff}' | '\u{3400}'..='\u{9fff}')
+}
+
+/// Spaces between two Japanese letters in a page's paragraphs, as
+/// `line: text`: Japanese puts none there (`同じ クライアント`). Headings and
+/// link texts are left out (a title may set its parts apart with a space),
+/// and inline code counts as a letter that is not Japanese.
+fn stray_spaces(markdown: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut in_block = false;
+    for (i, line) in markdown.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            in_block = !in_block;
+            continue;
+        }
+        if in_block || line.starts_with('#') {
+            continue;
+        }
+        // Inline code becomes `x`, link texts are dropped.
+        let mut text = String::new();
+        let mut in_code = false;
+        let mut in_link = 0;
+        for c in line.chars() {
+            match c {
+                '`' => {
+                    in_code = !in_code;
+                    if in_code {
+                        text.push('x');
+                    }
+                }
+                _ if in_code => {}
+                '[' => in_link += 1,
+                ']' if in_link > 0 => in_link -= 1,
+                _ if in_link > 0 => {}
+                _ => text.push(c),
+            }
+        }
+        let chars: Vec<char> = text.chars().collect();
+        for w in chars.windows(3) {
+            if japanese_letter(w[0]) && w[1] == ' ' && japanese_letter(w[2]) {
+                let shown: String = w.iter().collect();
+                found.push(format!("{}: `{shown}` in {}", i + 1, line.trim()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn japanese_prose_has_no_space_between_two_japanese_letters() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/ja");
+    let mut wrong = Vec::new();
+    for entry in fs::read_dir(&dir).expect("docs/ja") {
+        let path = entry.expect("directory entry").path();
+        if path.extension().is_none_or(|ext| ext != "md") {
+            continue;
+        }
+        let text = fs::read_to_string(&path).expect("a page is UTF-8");
+        let name = path.file_name().expect("a file").to_string_lossy();
+        for place in stray_spaces(&text) {
+            wrong.push(format!("docs/ja/{name}:{place}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "a space between Japanese letters:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn stray_spaces_are_found_in_paragraphs_only() {
+    let page = "# 第12章 何度でも\n[次：第13章 前半](a.md) と同じ クライアント\n`a` クライアント 2 個、いい？ はい\n```\nあ い\n```\n";
+    let found = stray_spaces(page);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].starts_with("2: `じ ク`"), "{}", found[0]);
 }
