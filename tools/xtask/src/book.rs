@@ -37,7 +37,7 @@ const IN_COMMON: [(&str, &str, &str, &str); 2] = [
 ];
 
 /// Where the work of a function with no partner went, by its name.
-const WENT: [(&str, &str); 2] = [
+const WENT: [(&str, &str); 3] = [
     (
         "__init__",
         "the `move` closure in serve (main.rs) hands client_socket and address to the thread",
@@ -45,6 +45,10 @@ const WENT: [(&str, &str); 2] = [
     (
         "handle_client",
         "the book inlines it in WorkerThread.run; here worker::run calls it, moved unchanged from chapter13-refactor",
+    ),
+    (
+        "get_content_type",
+        "the Content-Type half of the book's build_response_header, whose header lines are common::Response::head",
     ),
 ];
 

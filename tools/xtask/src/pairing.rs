@@ -131,6 +131,13 @@ pub fn rust_shapes(lines: &[&str], base: usize) -> Vec<Shape> {
             if LOG_MACROS.iter().any(|m| code.starts_with(m)) {
                 return Shape::Words(BTreeSet::new(), 0);
             }
+            // A message printed at the end of a line (`Err(err) => error!(..)`)
+            // is prose too: only the code before it says what the line does.
+            let code = LOG_MACROS
+                .iter()
+                .filter_map(|m| code.find(m))
+                .min()
+                .map_or(code, |at| code[..at].trim_end());
             let (code, comment) = match code.strip_prefix("//") {
                 Some(comment) => ("", comment),
                 None => {

@@ -314,16 +314,11 @@ fn the_async_step_shows_each_await_beside_the_blocking_line() {
         ),
         (
             "main.rs",
-            "shutdown.wait_for_workers(config);",
-            "shutdown.wait_for_tasks(config).await;",
+            "shutdown.wait_for(workers, config.read_timeout);",
+            "shutdown.wait_for_tasks(workers, config.read_timeout).await;",
         ),
         ("worker.rs", "pub fn run(", "pub async fn run("),
         ("worker.rs", "fn handle_client(", "async fn handle_client("),
-        (
-            "worker.rs",
-            "fn get_static_file_content(",
-            "async fn get_static_file_content(",
-        ),
     ];
     for (file, old, new) in pairs {
         let section = &shown[&(
@@ -497,13 +492,16 @@ fn book_functions_pair_by_the_books_names() {
         .lines()
         .filter_map(|l| l.strip_prefix("# "))
         .collect();
-    assert_eq!(unpaired.len(), 3, "{unpaired:#?}");
+    assert_eq!(unpaired.len(), 4, "{unpaired:#?}");
     assert!(unpaired[0].starts_with(&format!("{web}: stray_helper: no function of this name")));
     assert!(unpaired[1].starts_with(&format!(
         "{worker}: WorkerThread.__init__: the `move` closure"
     )));
     assert!(unpaired[2].starts_with(
         "chapter13-threaded/src/worker.rs: worker::handle_client: the book inlines it"
+    ));
+    assert!(unpaired[3].starts_with(
+        "chapter13-threaded/src/worker.rs: worker::get_content_type: the Content-Type half"
     ));
 
     // Rows: Python line numbers as in the file; the same log line faces itself.
