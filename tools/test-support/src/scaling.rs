@@ -20,7 +20,7 @@ pub const MAX_WORKERS: u64 = 4;
 /// The silent clients hold the pool's workers for the read timeout (60 s,
 /// longer than any test waits), so only a server of the wrong kind answers
 /// meanwhile: a busy machine cannot fail this check.
-const WAITS: std::time::Duration = std::time::Duration::from_secs(1);
+const WAITS: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The silent clients stay through the test: the servers wait longer for them.
 const TIMEOUTS: [&str; 4] = ["--read-timeout", "60", "--request-timeout", "60"];
