@@ -43,7 +43,9 @@ impl Run {
     /// request: all of them (side by side), or none (one at a time).
     pub fn answered_before_the_slow_request_ended(&self) -> usize {
         let fast = &self.exchanges[1..];
-        fast.iter().filter(|e| e.ended < self.slow_finished).count()
+        fast.iter()
+            .filter(|e| e.ended <= self.slow_finished)
+            .count()
     }
 
     /// Each exchange as `slow`/`fast`, its status and its end, for messages.
