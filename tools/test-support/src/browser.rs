@@ -72,10 +72,6 @@ const SEQUENTIAL_TIMEOUTS: [&str; 2] = ["--read-timeout", "2"];
 /// give up on the idle connection while the test runs.
 const THREADED_TIMEOUTS: [&str; 4] = ["--read-timeout", "120", "--request-timeout", "120"];
 
-/// What `cargo test` prints for these tests, and the start of their failure
-/// when no browser is found.
-pub const NEEDS_CHROMIUM: &str = "needs Chromium: cargo test -- --ignored";
-
 /// The browser named by `$CHROME`, else the first Chromium, Chrome or Edge
 /// on `PATH`, else where macOS and Windows install them outside `PATH`. On Windows only a `.exe`: under Wine, Linux's
 /// `/usr/bin/chromium` is a file too, but no Windows program can run it.
@@ -127,11 +123,13 @@ pub fn find_chromium() -> Option<PathBuf> {
 }
 
 /// Runs the whole browser check against `bin`; fails, saying how to get a
-/// browser, when none is found.
+/// browser, when none is found (the chapters' tests are
+/// `#[ignore = "needs Chromium: cargo test -- --ignored"]`, so this runs
+/// only when asked for).
 pub fn page_renders_as_the_book_says(bin: &str, kind: Kind) {
     let chromium = find_chromium().unwrap_or_else(|| {
         panic!(
-            "{NEEDS_CHROMIUM}, and none was found: install Chromium, Chrome or Edge \
+            "this test needs Chromium, Chrome or Edge, and none was found on PATH: install one \
              (on Debian, `apt-get install chromium`), or set CHROME=/path/to/it"
         )
     });
