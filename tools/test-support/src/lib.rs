@@ -183,7 +183,16 @@ impl AsNobody {
         let dir = suite::TempDir::for_everyone();
         let name = Path::new(bin).file_name().expect("a binary's file name");
         let copy = dir.path().join(name);
-        std::fs::copy(bin, &copy).expect("copy the binary");
+        // Copied by `cp`, not by this process: the tests run side by side, and
+        // a file this process had open for writing may still be open in a
+        // child that another test is starting (between fork and exec), which
+        // makes running the copy fail with "Text file busy".
+        let copied = Command::new("cp")
+            .arg(bin)
+            .arg(&copy)
+            .status()
+            .expect("run cp");
+        assert!(copied.success(), "cp {bin} {}: {copied}", copy.display());
         std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755))
             .expect("chmod 755 the binary");
         let site = dir.path().join("static");
