@@ -230,18 +230,30 @@ pub fn low_port_without_rights_says_so(bin: &str) {
     }
     // Anyone may listen on port 80 here: the server does, unless it is taken.
     let mut server = Server::spawn(command(&["--port", "80"]));
-    match server.find_url(crate::PATIENCE) {
-        Some(addr) => assert_eq!(addr.port(), 80, "{:?}", server.log()),
-        None => {
-            let status = server.wait_exit(crate::PATIENCE);
-            let log = server.log().join("\n");
-            assert_eq!(status.and_then(|s| s.code()), Some(1), "{log}");
-            assert!(
-                log.contains("127.0.0.1:80: address already in use"),
-                "{log}"
-            );
+    let deadline = Instant::now() + crate::PATIENCE;
+    let status = loop {
+        if let Some(addr) = server.find_url(Duration::from_millis(20)) {
+            assert_eq!(addr.port(), 80, "{:?}", server.log());
+            return;
         }
-    }
+        if let Some(status) = server.wait_exit(Duration::from_millis(20)) {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "neither a URL line nor an exit in {:?}; log:\n{}",
+            crate::PATIENCE,
+            server.log().join("\n")
+        );
+    };
+    // Something else holds port 80: the plain message for that.
+    server.find_log("error: ", crate::PATIENCE);
+    let log = server.log().join("\n");
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("127.0.0.1:80: address already in use"),
+        "{log}"
+    );
 }
 
 /// Ignored outside Linux (macOS and Windows let anyone listen on port 80);
