@@ -1,28 +1,35 @@
-//! Every test of `chapter13-threadpool`, in one test binary (one link, one run):
-//! each module below checks one side of the step against its real binary.
+//! Every test of `chapter13-threadpool`, in one test binary (one link, one run; the tests
+//! run side by side, as many at once as `RUST_TEST_THREADS` in
+//! `.cargo/config.toml` says): each module below checks one side of the step
+//! against its real binary. A test that cannot run on this system is listed
+//! by `cargo test` as ignored, with the reason.
 
 mod browser {
-    //! The book's test of success in headless Chromium: red heading, logo shown,
-    //! and reloads with and without an idle connection held open.
+    //! The book's test of success in headless Chromium: red heading, logo
+    //! shown, and what a silent connection held open does to the page.
 
     use test_support::browser::{Kind, page_renders_as_the_book_says};
 
     #[test]
+    #[ignore = "needs Chromium: cargo test -- --ignored"]
     fn page_renders_in_chromium_as_the_book_says() {
         page_renders_as_the_book_says(env!("CARGO_BIN_EXE_chapter13-threadpool"), Kind::Threaded);
     }
 }
 
 mod chapter {
-    //! What is particular to the pool chapter: the threaded chapter's log lines,
-    //! clients that do not wait for each other while a worker is free, and the
-    //! bound's price when none is.
+    //! What is particular to the pool: Server and Worker log lines, clients that
+    //! do not wait for each other while a worker is free, and reused threads.
 
-    use test_support::chapters;
+    use test_support::{chapters, timeline};
 
     const BIN: &str = env!("CARGO_BIN_EXE_chapter13-threadpool");
 
     #[test]
+    #[cfg_attr(
+        windows,
+        ignore = "a test cannot send Ctrl+C to another process on Windows; Linux and macOS run this test"
+    )]
     fn logs_like_the_book() {
         let server_lines = [
             "=== Server: サーバーを起動します ===",
@@ -66,9 +73,10 @@ mod chapter {
         chapters::concurrent_clients_get_exact_bytes(BIN, 50);
     }
 
+    /// The book's second figure, from a live run: a few worker threads, reused.
     #[test]
     fn the_books_slow_client_no_longer_makes_the_others_wait() {
-        chapters::slow_client_scenario(BIN, false);
+        timeline::pool(BIN);
     }
 }
 
@@ -121,7 +129,7 @@ mod many_silent {
 }
 
 mod robustness {
-    //! Ctrl+C and bad actors against the pool chapter.
+    //! Ctrl+C and bad actors against this chapter's binary.
 
     use test_support::robustness;
 
@@ -129,16 +137,28 @@ mod robustness {
     const STOP: &str = "=== Server: サーバーを停止します。 ===";
 
     #[test]
+    #[cfg_attr(
+        windows,
+        ignore = "a test cannot send Ctrl+C to another process on Windows; Linux and macOS run this test"
+    )]
     fn ctrl_c_with_an_idle_client_stops_with_the_books_line() {
         robustness::stops_on_signal_with_idle_client(BIN, "INT", STOP);
     }
 
     #[test]
+    #[cfg_attr(
+        windows,
+        ignore = "a test cannot send Ctrl+C to another process on Windows; Linux and macOS run this test"
+    )]
     fn sigterm_stops_with_the_books_line() {
         robustness::stops_on_signal_with_idle_client(BIN, "TERM", STOP);
     }
 
     #[test]
+    #[cfg_attr(
+        windows,
+        ignore = "a test cannot send Ctrl+C to another process on Windows; Linux and macOS run this test"
+    )]
     fn ctrl_c_lets_a_download_in_flight_finish() {
         robustness::download_in_flight_completes_after_ctrl_c(BIN, STOP);
     }
@@ -160,12 +180,23 @@ mod robustness {
 }
 
 mod scaling {
-    //! The cost of silent clients, live: the pool stays at its bound, and once
-    //! silent clients hold every worker a fresh client waits.
+    //! The cost of silent clients, live: they hold every worker, no more threads
+    //! start, and a fresh client waits.
+
+    const BIN: &str = env!("CARGO_BIN_EXE_chapter13-threadpool");
 
     #[test]
-    fn silent_clients_hold_the_workers_and_a_fresh_client_waits() {
-        test_support::scaling::pool(env!("CARGO_BIN_EXE_chapter13-threadpool"));
+    fn a_fresh_client_waits_behind_silent_ones() {
+        test_support::scaling::pool_makes_a_fresh_client_wait(BIN);
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(target_os = "linux"),
+        ignore = "thread counts are read from /proc, which only Linux has; Linux runs this test"
+    )]
+    fn silent_clients_hold_the_workers_and_no_more_start() {
+        test_support::scaling::pool_threads(BIN);
     }
 }
 
@@ -173,13 +204,4 @@ mod startup {
     //! What a newcomer sees before the server runs: help, version, start-up errors.
 
     test_support::startup_suite!(env!("CARGO_BIN_EXE_chapter13-threadpool"));
-}
-
-mod timeline {
-    //! Where the column points, from a live run: a few worker threads, reused.
-
-    #[test]
-    fn the_pool_reuses_its_worker_threads() {
-        test_support::timeline::pool(env!("CARGO_BIN_EXE_chapter13-threadpool"));
-    }
 }

@@ -23,16 +23,24 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Says on standard error that a test did not run on this system, and why,
-/// as `SKIP name: why`: nothing passes silently.
+/// How long a test waits for something that takes milliseconds on an idle
+/// machine (a start-up line, a log line, an answer): a guard against a hang,
+/// never a measurement, so it is long enough for a laptop that is compiling
+/// beside the tests. A test that is about time asserts an order of events
+/// instead (see docs/en/testing.md).
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Says on standard error that part of a check did not run here, and why,
+/// as `SKIP name: why`. Only `docs.rs` still uses it (its console blocks);
+/// a test that cannot run on a system is `#[ignore = "why"]` there instead,
+/// which the plain `cargo test` output shows.
 pub fn skip(name: &str, why: &str) {
     eprintln!("SKIP {name}: {why}");
 }
 
 /// True where this Windows build runs under Wine, which has the registry
 /// key `HKLM\Software\Wine` (asked once, with Windows' `reg`); false on
-/// Windows itself and on every other system. Tests skip with "under Wine"
-/// only where Wine alone is the reason, so that Windows runs them.
+/// Windows itself and on every other system.
 pub fn under_wine() -> bool {
     #[cfg(windows)]
     {
@@ -55,6 +63,8 @@ pub fn under_wine() -> bool {
 /// True, after saying so, where a test cannot send the server Ctrl+C
 /// (SIGINT) or SIGTERM: on Windows Ctrl+C reaches only the processes of the
 /// sender's own console, which a test cannot target without `unsafe` calls.
+/// The tests here are `#[cfg_attr(windows, ignore = ...)]` instead; `docs.rs`
+/// still asks at run time.
 pub fn skip_without_signals(test: &str) -> bool {
     if cfg!(unix) {
         return false;
@@ -153,6 +163,63 @@ pub(crate) fn running_as_root() -> bool {
         .is_ok_and(|out| out.stdout.trim_ascii() == b"0")
 }
 
+/// A copy of a chapter binary that the unprivileged user `nobody` may run,
+/// in a folder every user may enter, with a site of its own beside it; and
+/// the `setpriv` (Linux's util-linux) command that runs it as `nobody`. How
+/// a test run as root (CI, a container) sees what an ordinary user sees,
+/// wherever the workspace was cloned: `nobody` may not enter `/root` or a
+/// `mktemp -d` folder, so neither the binary nor `static/` may stay there.
+#[cfg(target_os = "linux")]
+pub struct AsNobody {
+    dir: suite::TempDir,
+    bin: PathBuf,
+}
+
+#[cfg(target_os = "linux")]
+impl AsNobody {
+    /// Copies `bin` and `static/` into a new folder that anyone may read.
+    pub fn new(bin: &str) -> AsNobody {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = suite::TempDir::for_everyone();
+        let name = Path::new(bin).file_name().expect("a binary's file name");
+        let copy = dir.path().join(name);
+        // Copied by `cp`, not by this process: the tests run side by side, and
+        // a file this process had open for writing may still be open in a
+        // child that another test is starting (between fork and exec), which
+        // makes running the copy fail with "Text file busy".
+        let copied = Command::new("cp")
+            .arg(bin)
+            .arg(&copy)
+            .status()
+            .expect("run cp");
+        assert!(copied.success(), "cp {bin} {}: {copied}", copy.display());
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod 755 the binary");
+        let site = dir.path().join("static");
+        std::fs::create_dir(&site).expect("mkdir static");
+        for file in ["index.html", "index.css", "logo.png"] {
+            std::fs::copy(static_dir().join(file), site.join(file)).expect("copy a static file");
+        }
+        AsNobody { dir, bin: copy }
+    }
+
+    /// The copied site, readable by anyone: pass it as `--static-dir`.
+    pub fn site(&self) -> PathBuf {
+        self.dir.path().join("static")
+    }
+
+    /// `setpriv ... BIN ARGS`: the copy, run as `nobody` (uid and gid 65534,
+    /// no supplementary groups).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("setpriv");
+        command
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(&self.bin)
+            .args(args);
+        command
+    }
+}
+
 /// The workspace's `static/`.
 pub fn static_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../static")
@@ -172,7 +239,7 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `bin --port 0 ARGS...` and waits (10 s at most) for its URL line.
+    /// Starts `bin --port 0 ARGS...` and waits ([`PATIENCE`] at most) for its URL line.
     pub fn start(bin: &str, args: &[&str]) -> Server {
         Server::start_command(Server::command(bin, args))
     }
@@ -185,12 +252,16 @@ impl Server {
     }
 
     /// Starts `command` (a chapter binary, or a shell that execs one) and
-    /// waits (10 s at most) for its URL line.
+    /// waits ([`PATIENCE`] at most) for its URL line.
     pub fn start_command(command: Command) -> Server {
         let mut server = Server::spawn(command);
-        let addr = server.find_url(Duration::from_secs(10));
-        server.addr = addr
-            .unwrap_or_else(|| panic!("no URL line in 10 s; log:\n{}", server.log().join("\n")));
+        let addr = server.find_url(PATIENCE);
+        server.addr = addr.unwrap_or_else(|| {
+            panic!(
+                "no URL line in {PATIENCE:?}; log:\n{}",
+                server.log().join("\n")
+            )
+        });
         server
     }
 
@@ -288,11 +359,15 @@ impl Server {
         assert!(status.success(), "kill -{name} failed");
     }
 
-    /// There is no `kill` here: a test that signals starts with
-    /// [`skip_without_signals`], so this is never reached.
+    /// There is no `kill` here: a test that signals is ignored on Windows
+    /// (`#[cfg_attr(windows, ignore = ...)]`), so this is reached only when
+    /// it is run anyway (`--include-ignored`), and then it fails, saying why.
     #[cfg(not(unix))]
     pub fn signal(&self, name: &str) {
-        panic!("cannot send SIG{name} on this system: guard the test with skip_without_signals");
+        panic!(
+            "cannot send SIG{name} on this system: a test cannot send Ctrl+C to another \
+             process on Windows; Linux and macOS run this test"
+        );
     }
 
     /// Waits up to `timeout` for the process to exit by itself.
@@ -307,11 +382,11 @@ impl Server {
         None
     }
 
-    /// Opens a raw connection to the server.
+    /// Opens a raw connection to the server; a read waits [`PATIENCE`] at most.
     pub fn connect(&self) -> TcpStream {
         let stream = TcpStream::connect(self.addr).expect("connect to server");
         stream
-            .set_read_timeout(Some(Duration::from_secs(20)))
+            .set_read_timeout(Some(PATIENCE))
             .expect("set timeout");
         stream
     }

@@ -25,9 +25,13 @@ pub fn run(bin: &str, args: &[&str]) -> (Crowd, Outcome) {
     (seen, outcome)
 }
 
-/// `bin` holds the silent clients and answers the new one at once; where the
-/// checker can count the server's threads (Linux), there are about as many as
-/// clients when `thread_per_client`, and only a handful otherwise.
+/// `bin` holds the silent clients and answers the new one at once (the
+/// checker's verdict, which tries a late answer again, as a stalled machine
+/// delays one answer and a pool every one). Where the checker can count the
+/// server's threads (Linux), a thread per client shows far more than the
+/// few a runtime or a pool runs: the checker counts them once connecting has
+/// ended, while the server may still be accepting the last ones, so the test
+/// asks for more than [`FEW`] threads, not for one per client.
 pub fn passes(bin: &str, thread_per_client: bool) {
     let (seen, outcome) = run(bin, &[]);
     assert!(outcome.passed, "{}", outcome.measured.en);
@@ -39,13 +43,23 @@ pub fn passes(bin: &str, thread_per_client: bool) {
         .threads
         .expect("the checker sees a local server's threads");
     if thread_per_client {
-        assert!(threads as usize >= seen.asked, "{threads} threads");
-        assert!(outcome.measured.en.contains("a thread per client"));
+        assert!(
+            threads > FEW,
+            "{threads} threads for {} clients",
+            seen.asked
+        );
     } else {
-        assert!(threads < 32, "{threads} threads for {} clients", seen.asked);
+        assert!(
+            threads <= FEW,
+            "{threads} threads for {} clients",
+            seen.asked
+        );
         assert!(!outcome.measured.en.contains("a thread per client"));
     }
 }
+
+/// More threads than a runtime (one per core) or a small pool has.
+const FEW: u64 = 32;
 
 /// `bin` (a bounded pool) makes the new client wait, and the report says so
 /// without calling the server unresponsive.

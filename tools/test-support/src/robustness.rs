@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::suite::TempDir;
-use crate::{Server, read_reply, request, static_file};
+use crate::{PATIENCE, Server, read_reply, request, static_file};
 
 /// A static root holding index.html and a `big.bin` of `mib` MiB.
 pub fn site_with_big_file(mib: usize) -> TempDir {
@@ -29,35 +29,36 @@ pub(crate) fn path_arg(dir: &TempDir) -> &str {
 }
 
 /// `signal` (INT or TERM) while a client is connected and silent: the server
-/// prints `stop_line` and exits 0 within about the read timeout.
+/// prints `stop_line` and exits 0 while that client is still connected (it
+/// stays until the end of the test): after the read timeout (0.5 s here) at
+/// most, not when the client leaves. Ignored on Windows, where a test cannot
+/// send Ctrl+C to another process.
 pub fn stops_on_signal_with_idle_client(bin: &str, signal: &str, stop_line: &str) {
-    if crate::skip_without_signals(&format!("stops_on_signal_with_idle_client (SIG{signal})")) {
-        return;
-    }
-    let mut server = Server::start(bin, &["--read-timeout", "1"]);
-    let _idle = server.connect();
-    server.wait_for_log("接続が完了しました", Duration::from_secs(5));
-    let started = Instant::now();
+    let mut server = Server::start(bin, &["--read-timeout", "0.5"]);
+    let idle = server.connect();
+    server.wait_for_log("接続が完了しました", PATIENCE);
     server.signal(signal);
-    let status = server
-        .wait_exit(Duration::from_secs(10))
-        .expect("server did not exit");
+    let status = server.wait_exit(PATIENCE).unwrap_or_else(|| {
+        panic!(
+            "still running {PATIENCE:?} after SIG{signal}, with a silent client connected; log:\n{}",
+            server.log().join("\n")
+        )
+    });
     assert!(status.success(), "exit status {status}");
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "took {:?}",
-        started.elapsed()
-    );
-    server.wait_for_log(stop_line, Duration::from_secs(2));
+    server.wait_for_log(stop_line, PATIENCE);
+    drop(idle);
 }
 
-/// Ctrl+C during a 32 MiB download: the download completes, then the server stops.
+/// Ctrl+C during a 32 MiB download: the download completes, then the server
+/// stops. The server waits for it up to its read timeout (60 s here, far
+/// more than a download over loopback takes on a busy machine). Ignored on
+/// Windows, where a test cannot send Ctrl+C to another process.
 pub fn download_in_flight_completes_after_ctrl_c(bin: &str, stop_line: &str) {
-    if crate::skip_without_signals("download_in_flight_completes_after_ctrl_c") {
-        return;
-    }
     let site = site_with_big_file(32);
-    let mut server = Server::start(bin, &["--static-dir", path_arg(&site)]);
+    let mut server = Server::start(
+        bin,
+        &["--static-dir", path_arg(&site), "--read-timeout", "60"],
+    );
     let mut stream = server.connect();
     stream
         .write_all(request("GET", "/big.bin").as_bytes())
@@ -78,22 +79,22 @@ pub fn download_in_flight_completes_after_ctrl_c(bin: &str, stop_line: &str) {
         reply.body.len(),
         expected.len()
     );
-    let status = server
-        .wait_exit(Duration::from_secs(10))
-        .expect("server did not exit");
+    let status = server.wait_exit(PATIENCE).expect("server did not exit");
     assert!(status.success());
-    server.wait_for_log(stop_line, Duration::from_secs(2));
+    server.wait_for_log(stop_line, PATIENCE);
 }
 
 /// A client that sends its head one byte every 200 ms is cut off at the
-/// request deadline (2 s here) with 408, though no single read times out;
-/// afterwards the server answers normally.
+/// request deadline (2 s here) with 408, though no single read times out
+/// (1.5 s each); afterwards the server answers normally. Without a deadline
+/// the client would trickle until the test gives up ([`PATIENCE`]).
 pub fn trickling_client_is_cut_off(bin: &str) {
-    let server = Server::start(bin, &["--read-timeout", "1", "--request-timeout", "2"]);
+    let server = Server::start(bin, &["--read-timeout", "1.5", "--request-timeout", "2"]);
+    // Before connecting: the server's deadline cannot start earlier.
+    let started = Instant::now();
     let mut stream = server.connect();
     let mut writer = stream.try_clone().expect("clone");
     let stop = AtomicBool::new(false);
-    let started = Instant::now();
     let reply = thread::scope(|scope| {
         scope.spawn(|| {
             let endless = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: "
@@ -113,8 +114,8 @@ pub fn trickling_client_is_cut_off(bin: &str) {
     let took = started.elapsed();
     assert_eq!(reply.status, 408);
     assert!(
-        took >= Duration::from_millis(1500) && took < Duration::from_secs(5),
-        "cut off after {took:?}"
+        took >= Duration::from_secs(2),
+        "cut off after {took:?}, before the request deadline"
     );
     assert_eq!(server.get("/index.html").status, 200);
 }
@@ -132,14 +133,13 @@ pub fn client_that_stops_reading_is_cut_off(bin: &str) {
     stuck
         .write_all(request("GET", "/big.bin").as_bytes())
         .expect("send");
-    let line = server.wait_for_log("cause: I/O error", Duration::from_secs(15));
+    let line = server.wait_for_log("cause: I/O error", PATIENCE);
     assert!(
         line.contains("timed out") && !line.contains("os error"),
         "{line}"
     );
-    let started = Instant::now();
+    // Served while the stuck client is still connected.
     assert_eq!(server.get("/index.html").status, 200);
-    assert!(started.elapsed() < Duration::from_secs(2));
     drop(stuck);
 }
 
@@ -157,9 +157,7 @@ pub fn survives_a_thousand_connections(bin: &str) {
     for _ in 0..wanted {
         match TcpStream::connect(server.addr) {
             Ok(mut stream) => {
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(30)))
-                    .expect("timeout");
+                stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
                 if stream.write_all(raw.as_bytes()).is_ok() {
                     streams.push(stream);
                 } else {

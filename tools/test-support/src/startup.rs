@@ -2,7 +2,6 @@
 //! plain, actionable message for every way start-up can fail.
 
 use std::io::Read;
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
@@ -18,11 +17,12 @@ macro_rules! startup_suite {
         $crate::startup_suite!(@each $bin;
             help_starts_with_usage_and_names_the_chapter, version_answers,
             port_in_use_says_what_to_do, address_not_on_this_machine_says_so,
-            low_port_without_rights_says_so, missing_static_dir_says_so,
-            bad_option_values_are_refused_plainly);
+            #[cfg_attr(not(target_os = "linux"), ignore = "this system lets anyone listen on port 80; Linux runs this test")]
+            low_port_without_rights_says_so,
+            missing_static_dir_says_so, bad_option_values_are_refused_plainly);
     };
-    (@each $bin:expr; $($name:ident),*) => {
-        $( #[test] fn $name() { $crate::startup::$name($bin) } )*
+    (@each $bin:expr; $($(#[$attr:meta])* $name:ident),*) => {
+        $( #[test] $(#[$attr])* fn $name() { $crate::startup::$name($bin) } )*
     };
 }
 
@@ -36,7 +36,7 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Runs `bin ARGS...` to completion (10 s at most, then the test fails).
+/// Runs `bin ARGS...` to completion ([`crate::PATIENCE`] at most, then the test fails).
 pub fn run(bin: &str, args: &[&str]) -> Run {
     run_command(Command::new(bin).args(args))
 }
@@ -60,14 +60,14 @@ fn run_command(command: &mut Command) -> Run {
         let _ = err.read_to_string(&mut text);
         text
     });
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + crate::PATIENCE;
     let status = loop {
         if let Some(status) = child.try_wait().expect("try_wait") {
             break status;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("{command:?} did not exit within 10 s");
+            panic!("{command:?} did not exit within {:?}", crate::PATIENCE);
         }
         thread::sleep(Duration::from_millis(20));
     };
@@ -188,84 +188,80 @@ pub fn address_not_on_this_machine_says_so(bin: &str) {
     assert_plain_failure(&run, 1, &["192.0.2.1", "no such address", "127.0.0.1"]);
 }
 
-/// A port below 1024 without the rights for it. As root (CI), the binary is
-/// run as `nobody` with Linux's `setpriv`; where unprivileged users may bind
-/// low ports anyway (Windows, macOS since 10.14, some containers), there is
-/// nothing to see.
-pub fn low_port_without_rights_says_so(bin: &str) {
-    const TEST: &str = "low_port_without_rights_says_so";
-    #[cfg(unix)]
-    let as_root = crate::running_as_root();
-    #[cfg(not(unix))]
-    let as_root = false;
-    if as_root {
-        low_port_as_nobody(bin);
-        return;
-    }
-    // Ask the system itself: if this process may listen on port 80, so may the server.
-    match TcpListener::bind("127.0.0.1:80") {
-        Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => {}
-        Ok(_) => return crate::skip(TEST, "this system lets anyone listen on port 80"),
-        Err(err) => return crate::skip(TEST, &format!("port 80 cannot be tried here: {err}")),
-    }
-    let run = run(bin, &["--port", "80"]);
-    assert_plain_failure(
-        &run,
-        1,
-        &["127.0.0.1:80", "permission denied", "--port 8080"],
-    );
-}
-
-/// As root, the same through `setpriv` (Linux's), as `nobody`.
+/// A port below 1024. Where the system keeps such ports for the
+/// administrator (Linux's default: `ip_unprivileged_port_start` is 1024), an
+/// ordinary user gets a plain message with the way out (`--port 8080`). As
+/// root (CI, a container) the server runs as `nobody` through `setpriv`, from
+/// a copy that `nobody` may run, whatever folder the workspace is in. Where
+/// the system lets anyone listen there (Docker sets the sysctl to 0), the
+/// server listens on port 80 like on any other, or, when something else
+/// holds it, says so plainly. macOS and Windows let anyone listen on port 80,
+/// so there the test is ignored.
 #[cfg(target_os = "linux")]
-fn low_port_as_nobody(bin: &str) {
-    const TEST: &str = "low_port_without_rights_says_so";
+pub fn low_port_without_rights_says_so(bin: &str) {
     let unprivileged_start =
         std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
             .ok()
             .and_then(|s| s.trim().parse::<u16>().ok())
             .unwrap_or(1024);
-    if unprivileged_start <= 80 {
-        return crate::skip(
-            TEST,
-            &format!(
-                "this system lets anyone bind port 80 (ip_unprivileged_port_start = {unprivileged_start})"
-            ),
+    let nobody = crate::running_as_root().then(|| crate::AsNobody::new(bin));
+    let command = |args: &[&str]| match &nobody {
+        Some(nobody) => {
+            let site = nobody.site();
+            let site = site.to_str().expect("UTF-8 temp path").to_owned();
+            let mut all = vec!["--static-dir", &site];
+            all.extend(args);
+            nobody.command(&all)
+        }
+        None => {
+            let mut command = Command::new(bin);
+            command.args(args);
+            command
+        }
+    };
+    if unprivileged_start > 80 {
+        let run = run_command(&mut command(&["--port", "80"]));
+        assert_plain_failure(
+            &run,
+            1,
+            &["127.0.0.1:80", "permission denied", "--port 8080"],
         );
+        return;
     }
-    // `nobody` must be able to reach the binary and static/.
-    let run = run_command(Command::new("setpriv").args([
-        "--reuid=nobody",
-        "--regid=nogroup",
-        "--clear-groups",
-        bin,
-        "--port",
-        "80",
-    ]));
-    if run.stderr.contains("setpriv:")
-        || run.stderr.contains("Permission denied (os error 13)") && !run.stderr.contains("error: ")
-    {
-        return crate::skip(
-            TEST,
-            &format!(
-                "cannot run the binary as an unprivileged user here: {}",
-                run.stderr
-            ),
+    // Anyone may listen on port 80 here: the server does, unless it is taken.
+    let mut server = Server::spawn(command(&["--port", "80"]));
+    let deadline = Instant::now() + crate::PATIENCE;
+    let status = loop {
+        if let Some(addr) = server.find_url(Duration::from_millis(20)) {
+            assert_eq!(addr.port(), 80, "{:?}", server.log());
+            return;
+        }
+        if let Some(status) = server.wait_exit(Duration::from_millis(20)) {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "neither a URL line nor an exit in {:?}; log:\n{}",
+            crate::PATIENCE,
+            server.log().join("\n")
         );
-    }
-    assert_plain_failure(
-        &run,
-        1,
-        &["127.0.0.1:80", "permission denied", "--port 8080"],
+    };
+    // Something else holds port 80: the plain message for that.
+    server.find_log("error: ", crate::PATIENCE);
+    let log = server.log().join("\n");
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("127.0.0.1:80: address already in use"),
+        "{log}"
     );
 }
 
-/// As root elsewhere: no `setpriv` to drop the rights with.
+/// Ignored outside Linux (macOS and Windows let anyone listen on port 80);
+/// run anyway, it fails, saying why.
 #[cfg(not(target_os = "linux"))]
-fn low_port_as_nobody(_bin: &str) {
-    crate::skip(
-        "low_port_without_rights_says_so",
-        "running as root, and setpriv is Linux's",
+pub fn low_port_without_rights_says_so(_bin: &str) {
+    panic!(
+        "this system lets anyone listen on port 80: there are no rights to lack; Linux runs this test"
     );
 }
 
