@@ -5,7 +5,7 @@
 # Linux tests; a contributor runs the same:
 #
 #   tools/scripts/test-windows-wine.sh                      # the whole workspace
-#   tools/scripts/test-windows-wine.sh -p chapter12-sequential --test http
+#   tools/scripts/test-windows-wine.sh -p chapter12-sequential -- http::
 #
 # Arguments go to `cargo test` (default: --workspace). Needs rustup's
 # x86_64-pc-windows-gnu target and Debian's gcc-mingw-w64-x86-64 and wine64;
@@ -81,10 +81,6 @@ fi
 # log in the prefix, not into the test output.
 "$wineserver" -p 2>>"$WINEPREFIX/wineserver.log"
 trap '"$wineserver" -k 2>/dev/null || true' EXIT
-
-# The browser tests look for a Windows browser; Wine has none (see
-# docs/en/testing.md), so a Linux CI's REQUIRE_BROWSER=1 does not apply.
-unset REQUIRE_BROWSER
 
 # Untracked files before, to show that the tests leave none behind.
 untracked() { git -C "$root" status --porcelain --untracked-files=all | grep '^??' || true; }
