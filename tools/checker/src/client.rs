@@ -216,19 +216,30 @@ pub fn is_out_of_descriptors(err: &std::io::Error) -> bool {
 }
 
 /// The soft limit on open files the checker runs with, once
-/// [`raise_open_files_limit`] has run (unix only).
-static OPEN_FILES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+/// [`raise_open_files_limit`] has run (unix only); 0 before.
+static OPEN_FILES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Raises the checker's soft limit on open files to its hard limit (at most
 /// 10 240): the pool stages hold `--max-workers` connections at once, and
 /// macOS Terminal starts with 256. Windows has no such limit on sockets
 /// (`rlimit` does nothing there). Returns the limit now in force, if known.
 pub fn raise_open_files_limit() -> Option<u64> {
+    raise_open_files_limit_to(10_240)
+}
+
+/// Raises this process's soft limit on open files as far as `at_most` and
+/// the hard limit allow (`u64::MAX`: to the hard limit), and returns the
+/// limit now in force; `None` where there is no such limit (Windows) or it
+/// cannot be read. Processes started afterwards inherit it. The one place
+/// in the workspace that touches the limit: the tests and `lesson-demo`
+/// call this too.
+pub fn raise_open_files_limit_to(at_most: u64) -> Option<u64> {
     if !cfg!(unix) {
         return None;
     }
-    let limit = rlimit::increase_nofile_limit(10_240).ok()?;
-    Some(*OPEN_FILES.get_or_init(|| limit))
+    let limit = rlimit::increase_nofile_limit(at_most).ok()?;
+    OPEN_FILES.store(limit, std::sync::atomic::Ordering::Relaxed);
+    Some(limit)
 }
 
 fn io(err: std::io::Error) -> FetchError {
@@ -368,7 +379,10 @@ impl FetchError {
                 "接続できません：サーバーはもう待ち受けていません",
                 format!("cannot connect ({why}): the server is not listening any more"),
             ),
-            FetchError::OwnLimit(why) => own_limit(why, OPEN_FILES.get().copied()),
+            FetchError::OwnLimit(why) => own_limit(
+                why,
+                Some(OPEN_FILES.load(std::sync::atomic::Ordering::Relaxed)).filter(|n| *n > 0),
+            ),
             FetchError::NoAnswer(waited) => Text::new(
                 format!("{}待っても応答がありません", secs_ja(*waited)),
                 format!("no answer in {}", secs(*waited)),
