@@ -235,6 +235,26 @@ impl Report {
         out
     }
 
+    /// The report as a re-check prints it: a passed stage on one line (its
+    /// mark, name and title), the others whole.
+    pub fn render_brief(&self, lang: Lang) -> String {
+        let mut out = self.header(lang);
+        let mut group = None;
+        for stage in &self.stages {
+            if group != Some(stage.group) {
+                group = Some(stage.group);
+                out.push_str(&group_heading(stage.group, lang));
+            }
+            if stage.verdict == Verdict::Passed {
+                let _ = writeln!(out, "  ✓ {:<17} {}", stage.id, stage.title.get(lang));
+            } else {
+                out.push_str(&stage.render(lang, self.server, false));
+            }
+        }
+        out.push_str(&self.footer(lang));
+        out
+    }
+
     /// The lines before the stages.
     pub fn header(&self, lang: Lang) -> String {
         let krate = self.chapter.crate_name();

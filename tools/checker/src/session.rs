@@ -150,7 +150,8 @@ fn round(
         return (Round::NotStarted, FAILED);
     }
     // Streamed stage by stage when nothing came before; otherwise a line of
-    // marks while the stages run, then the changes and the whole report.
+    // marks while the stages run, then the changes and the report, a
+    // passed stage on one line.
     let streaming = previous.is_none();
     if streaming {
         out(&Report::new(options).header(lang));
@@ -195,7 +196,7 @@ fn round(
         if let Some(before) = previous {
             out(&changes(before.as_ref(), &report, lang));
         }
-        out(&report.render(lang, options.verbose));
+        out(&report.render_brief(lang));
     }
     print_ended(&server, lang, out);
     let status = if report.passed() { PASSED } else { FAILED };
@@ -233,9 +234,11 @@ fn watch_loop(cli: &Cli, words: &[String], cwd: &Path, running: &Running, out: O
         if status != UNUSABLE {
             finish(cli, &result, out);
         }
-        if let Round::Checked(report) = result {
-            last = Some(report);
-        }
+        // What the next round compares with: this one, checked or not.
+        last = match result {
+            Round::Checked(report) => Some(report),
+            Round::NotStarted => None,
+        };
         out(&waiting_line(&watcher, &cli.options.url, running, lang));
         let saved = watcher.wait();
         out(&saved_line(&saved, lang));
