@@ -383,7 +383,10 @@ fn keep_lines(from: impl Read + Send + 'static, output: Arc<Mutex<Output>>) {
 /// How a process ended, in words: its exit status, or the signal.
 pub fn describe_status(status: ExitStatus) -> Text {
     if let Some(code) = status.code() {
-        return Text::new(format!("終了コード {code}"), format!("exit status {code}"));
+        return Text::new(
+            format!("終了ステータス {code}"),
+            format!("exit status {code}"),
+        );
     }
     #[cfg(unix)]
     {

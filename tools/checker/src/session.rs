@@ -82,9 +82,7 @@ fn check_running(cli: &Cli, out: Out) -> u8 {
     match result {
         Ok(report) => {
             out(&report.footer(lang));
-            let status = if report.passed() { PASSED } else { FAILED };
-            finish(cli, &Round::Checked(report), out);
-            status
+            if report.passed() { PASSED } else { FAILED }
         }
         Err(err) => {
             if matches!(err, RunError::NothingListening { .. }) {
@@ -239,14 +237,47 @@ fn watch_loop(cli: &Cli, words: &[String], cwd: &Path, running: &Running, out: O
             Round::Checked(report) => Some(report),
             Round::NotStarted => None,
         };
-        out(&waiting_line(&watcher, &cli.options.url, running, lang));
+        out(&waiting_line(
+            &watcher,
+            cwd,
+            &cli.options.url,
+            running,
+            lang,
+        ));
         let saved = watcher.wait();
         out(&saved_line(&saved, lang));
     }
 }
 
-/// After a round: the progress is recorded and shown.
+/// Whether checks of `command` count in the reader's progress: it is not
+/// one of this workspace's own steps (`cargo run -p chapter13-threaded`,
+/// `target/debug/chapter13-threaded`), which the reader did not write.
+pub fn counts_as_progress(command: &[String]) -> bool {
+    let is_step = |word: &str| steps::STEPS.iter().any(|s| s.krate == word);
+    let program_is_step = command.first().is_some_and(|p| {
+        Path::new(p)
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_step)
+    });
+    let package_is_step = command
+        .windows(2)
+        .any(|w| matches!(w[0].as_str(), "-p" | "--package") && is_step(&w[1]))
+        || command.iter().any(|w| {
+            w.strip_prefix("--package=")
+                .or_else(|| w.strip_prefix("-p").filter(|v| !v.is_empty()))
+                .is_some_and(is_step)
+        });
+    !program_is_step && !package_is_step
+}
+
+/// After a round of the reader's own server: the progress is recorded and
+/// shown. (A server the checker did not start may be anyone's, a step of
+/// this workspace included: its checks are not recorded.)
 fn finish(cli: &Cli, round: &Round, out: Out) {
+    if !cli.command.as_deref().is_some_and(counts_as_progress) {
+        return;
+    }
     let failed = match round {
         Round::Checked(report) => report
             .stages
@@ -403,30 +434,54 @@ fn changes_to_not_started(before: &Report, lang: Lang) -> String {
     }
 }
 
-fn waiting_line(watcher: &Watcher, url: &str, running: &Running, lang: Lang) -> String {
+/// `このフォルダー` / `this folder` for the current folder, else the
+/// folder's path, relative to the current folder where it is inside.
+fn folder_name(root: &Path, cwd: &Path, lang: Lang) -> String {
+    match root.strip_prefix(cwd) {
+        Ok(inside) if inside.as_os_str().is_empty() => match lang {
+            Lang::Ja => "このフォルダー".to_owned(),
+            Lang::En => "this folder".to_owned(),
+        },
+        Ok(inside) => inside.display().to_string(),
+        Err(_) => root.display().to_string(),
+    }
+}
+
+fn waiting_line(watcher: &Watcher, cwd: &Path, url: &str, running: &Running, lang: Lang) -> String {
     let roots: Vec<String> = watcher
         .roots()
         .iter()
-        .map(|r| r.display().to_string())
+        .map(|root| folder_name(root, cwd, lang))
         .collect();
-    let roots = roots.join(", ");
     let alive = running
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .as_ref()
         .is_some_and(|s| s.status().is_none());
-    match (lang, alive) {
-        (Lang::Ja, true) => format!(
-            "\n{roots} のコードの保存を待っています（Ctrl+C で終わります）。サーバーは {url} で動いたままです\n"
-        ),
-        (Lang::Ja, false) => {
-            format!("\n{roots} のコードの保存を待っています（Ctrl+C で終わります）\n")
+    match lang {
+        Lang::Ja => {
+            // 「このフォルダーのコード」, 「exercises/my-x のコード」.
+            let mut place = roots.join("、");
+            if !place.ends_with("フォルダー") {
+                place.push(' ');
+            }
+            let mut line = format!("\n{place}のコードの保存を待っています（Ctrl+C で終わります）");
+            if alive {
+                let _ = write!(line, "。サーバーは {url} で動いたままです");
+            }
+            line.push('\n');
+            line
         }
-        (Lang::En, true) => format!(
-            "\nWaiting for a save of the code in {roots} (Ctrl+C ends). The server still runs at {url}\n"
-        ),
-        (Lang::En, false) => {
-            format!("\nWaiting for a save of the code in {roots} (Ctrl+C ends)\n")
+        Lang::En => {
+            let mut line = format!(
+                "\nWaiting for a save of the code in {} (Ctrl+C ends)",
+                roots.join(", ")
+            );
+            if alive {
+                let _ = write!(line, ". The server still runs at {url}");
+            }
+            line.push('\n');
+            line
         }
     }
 }
@@ -437,5 +492,33 @@ fn saved_line(saved: &[PathBuf], lang: Lang) -> String {
     match lang {
         Lang::Ja => format!("\n── {files} が保存されました。起動し直して確かめます ──\n"),
         Lang::En => format!("\n── {files} saved: restarting and checking again ──\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn only_the_readers_own_server_counts_as_progress() {
+        for own in [
+            "python webserver.py",
+            "cargo run --manifest-path exercises/Cargo.toml -p my-chapter13-threaded",
+            "cargo run -p my-chapter12-sequential -- --port 8080",
+        ] {
+            assert!(counts_as_progress(&words(own)), "{own}");
+        }
+        for step in [
+            "cargo run -p chapter13-threaded",
+            "cargo run --package=chapter12-sequential",
+            "cargo run -pchapter13-async",
+            "target/debug/chapter13-threadpool --max-workers 4",
+        ] {
+            assert!(!counts_as_progress(&words(step)), "{step}");
+        }
     }
 }

@@ -170,12 +170,17 @@ impl Session {
         }
     }
 
-    /// Every server process id the checker printed.
+    /// Every server process id the checker printed, in either language.
     fn pids(&self) -> Vec<u32> {
-        self.text()
-            .split("(pid ")
-            .skip(1)
-            .filter_map(|rest| rest.split(';').next()?.trim().parse().ok())
+        let text = self.text();
+        ["(pid ", "（PID "]
+            .iter()
+            .flat_map(|mark| {
+                text.split(mark).skip(1).filter_map(|rest| {
+                    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    digits.parse().ok()
+                })
+            })
             .collect()
     }
 
@@ -199,7 +204,7 @@ impl Session {
     /// can send it; on Windows, where it cannot, by ending the checker
     /// outright, which closes its job object. Then no process of the
     /// server may be left, and nothing listens at `addr`.
-    fn end(mut self, addr: SocketAddr) {
+    fn end(mut self, addr: SocketAddr) -> String {
         let pids = self.pids();
         assert!(!pids.is_empty(), "no server started:\n{}", self.text());
         #[cfg(unix)]
@@ -211,9 +216,17 @@ impl Session {
             let status = self.wait();
             assert_eq!(status.code(), Some(130), "{}", self.text());
             let last = pids.last().expect("a pid");
-            self.expect(&format!(
-                "Ctrl+C: stopping the server (pid {last}) and ending"
-            ));
+            // Everything it wrote is read once it has ended.
+            for reader in self.readers.drain(..) {
+                let _ = reader.join();
+            }
+            let ended = self.text();
+            assert!(
+                ended.contains(&format!(
+                    "Ctrl+C: stopping the server (pid {last}) and ending"
+                )) || ended.contains(&format!("Ctrl+C：サーバー（PID {last}）を止めて終わります")),
+                "{ended}"
+            );
             // Every server started, and everything each started (its
             // process group), is gone.
             for pid in &pids {
@@ -236,6 +249,7 @@ impl Session {
             assert!(Instant::now() < until, "something still listens at {addr}");
             thread::sleep(Duration::from_millis(100));
         }
+        self.text()
     }
 }
 
@@ -259,56 +273,150 @@ fn webserver_py(kind: &str) -> String {
     code.replace("\"css\": \"text/css\"", &format!("\"css\": \"{kind}\""))
 }
 
-/// Python: one mistake (CSS as text/html), the fix, ✓ after it, Ctrl+C.
+/// Python: one mistake (CSS as text/html), the fix, ✓ after it, Ctrl+C; in
+/// each language, compared with the guide's sample of the same session.
 #[test]
 #[cfg_attr(
     not(checker_python),
     ignore = "needs Python 3 (none was found when the checker was built: install it, then cargo clean -p checker)"
 )]
-fn a_python_server_with_one_mistake_is_fixed_under_watch() {
-    let dir = Folder::new("python");
-    dir.with_static();
-    dir.write("webserver.py", &webserver_py("text/html"));
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}/");
-    let python = option_env!("CHECKER_PYTHON").unwrap_or("python3");
-    let port_arg = port.to_string();
-    let mut session = Session::start(
-        dir.path(),
-        &[
-            "--chapter",
-            "12",
-            "--lang",
-            "en",
-            "--watch",
-            &url,
-            "--",
-            python,
-            "webserver.py",
-            &port_arg,
-        ],
+fn a_python_server_with_one_mistake_is_fixed_under_watch_as_the_guide_shows() {
+    for lang in ["en", "ja"] {
+        let dir = Folder::new(&format!("python-{lang}"));
+        dir.with_static();
+        dir.write("webserver.py", &webserver_py("text/html"));
+        let port = free_port();
+        let url = format!("http://localhost:{port}/");
+        let python = option_env!("CHECKER_PYTHON").unwrap_or("python3");
+        let port_arg = port.to_string();
+        let mut session = Session::start(
+            dir.path(),
+            &[
+                "--chapter",
+                "12",
+                "--lang",
+                lang,
+                "--watch",
+                &url,
+                "--",
+                python,
+                "webserver.py",
+                &port_arg,
+            ],
+        );
+        let (mistake, waiting, passed) = if lang == "en" {
+            (
+                "hint: make MIME_TYPES map \"css\" to \"text/css\"",
+                "Waiting for a save of the code in this folder",
+                "Every stage of chapter12-sequential passed",
+            )
+        } else {
+            (
+                "ヒント：MIME_TYPES の \"css\" を \"text/css\" にします",
+                "このフォルダーのコードの保存を待っています",
+                "chapter12-sequential の項目はすべて合格です",
+            )
+        };
+        session
+            .expect(&format!("$ {python} webserver.py {port}"))
+            .expect("✗ content-type")
+            .expect(mistake)
+            .expect(waiting);
+        assert!(
+            !session.text().contains("in Rust:") && !session.text().contains("Rust なら"),
+            "a Python server gets Python hints only:\n{}",
+            session.text()
+        );
+        let saved = save(&dir, "webserver.py", &webserver_py("text/css"));
+        session.expect("✓ content-type").expect(passed);
+        eprintln!("python ({lang}): ✓ {:?} after the save", saved.elapsed());
+        session.expect(waiting);
+        if lang == "en" {
+            let text = session.text();
+            for line in [
+                "── webserver.py saved: restarting and checking again ──",
+                "Changed since the last check: ✗ → ✓ content-type",
+                "Progress: 1 of 5 steps passed",
+                "✓ chapter12-sequential  passed on",
+            ] {
+                assert!(text.contains(line), "no {line:?} in:\n{text}");
+            }
+        }
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let text = session.end(addr);
+        guide_sample_matches(lang, &text);
+    }
+}
+
+/// The guide's sample watch session (the block after `<!-- checker-watch:
+/// python -->` on `docs/LANG/check-your-server.md`) is `session`, but for
+/// the lines starting with `$ ` (the commands), the times, ports, process
+/// ids and dates; and for the Ctrl+C line where Ctrl+C cannot be sent.
+fn guide_sample_matches(lang: &str, session: &str) {
+    let page = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs")
+        .join(lang)
+        .join("check-your-server.md");
+    let text = std::fs::read_to_string(&page).expect("the guide's page");
+    let after = text
+        .split("<!-- checker-watch: python -->")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}: no checker-watch sample", page.display()));
+    let block = after
+        .split("```text\n")
+        .nth(1)
+        .and_then(|b| b.split("\n```").next())
+        .unwrap_or_else(|| panic!("{}: no block after the marker", page.display()));
+    let keep = |text: &str| -> String {
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with("$ "))
+            .filter(|l| cfg!(unix) || !l.starts_with("Ctrl+C"))
+            .collect();
+        normalise_session(&lines.join("\n")).trim().to_owned()
+    };
+    assert_eq!(
+        keep(block),
+        keep(session),
+        "{}: the sample watch session differs from a real one:\n{session}",
+        page.display()
     );
-    session
-        .expect(&format!("$ {python} webserver.py {port}"))
-        .expect("✗ content-type")
-        .expect("hint: make MIME_TYPES map \"css\" to \"text/css\"")
-        .expect("✗ chapter12-sequential  last checked on")
-        .expect("Waiting for a save of the code in");
-    assert!(
-        !session.text().contains("in Rust:"),
-        "a Python server gets Python hints only:\n{}",
-        session.text()
-    );
-    let saved = save(&dir, "webserver.py", &webserver_py("text/css"));
-    session
-        .expect("── webserver.py saved: restarting and checking again ──")
-        .expect("Changed since the last check: ✗ → ✓ content-type")
-        .expect("Every stage of chapter12-sequential passed");
-    eprintln!("python: ✓ {:?} after the save", saved.elapsed());
-    session
-        .expect("Progress: 1 of 5 steps passed")
-        .expect("✓ chapter12-sequential  passed on");
-    session.end(SocketAddr::from(([127, 0, 0, 1], port)));
+}
+
+/// [`checker::report::normalise`], and process ids and dates too.
+fn normalise_session(text: &str) -> String {
+    let text = checker::report::normalise(text);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while !rest.is_empty() {
+        let pid = ["(pid ", "（PID ", "(pid ", "サーバー（PID "]
+            .iter()
+            .find(|p| rest.starts_with(**p));
+        if let Some(prefix) = pid {
+            out.push_str(prefix);
+            rest = rest[prefix.len()..].trim_start_matches(|c: char| c.is_ascii_digit());
+            out.push_str("PID");
+            continue;
+        }
+        let bytes = rest.as_bytes();
+        let is_date = bytes.len() >= 10
+            && bytes[..10].iter().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    *b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        if is_date {
+            out.push_str("DATE");
+            rest = &rest[10..];
+            continue;
+        }
+        let c = rest.chars().next().expect("not empty");
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 /// A Python server that crashes on start: its traceback is the report.
@@ -455,7 +563,7 @@ fn a_rust_exercise_with_a_compile_error_is_fixed_under_watch() {
             statics,
         ],
     );
-    let crate_folder = dir.path().join("exercises").join("my-chapter12-sequential");
+    let crate_folder = Path::new("exercises").join("my-chapter12-sequential");
     session
         .expect("it does not build (exit status 101); the first error:")
         .expect("  | error[E0425]: cannot find value `clinet_socket` in this scope")
@@ -564,7 +672,7 @@ fn a_rust_server_that_panics_on_start_shows_its_panic() {
     let status = session.wait();
     assert_eq!(status.code(), Some(1), "{}", session.text());
     session
-        .expect("サーバーが待ち受ける前に終わりました（終了コード 101）。最後に出力した行：")
+        .expect("サーバーが待ち受ける前に終わりました（終了ステータス 101）。最後に出力した行：")
         .expect("panicked at")
         .expect("server.toml asks for a panic at start")
         .expect("✗ chapter13-threaded    最後の確認（")
