@@ -137,6 +137,7 @@ pub fn fails_threads_stages(bin: &str) {
                 "ヒント：クライアントごとのスレッドがない",
                 "または：thread.start() ではなく thread.run()",
                 "Rust なら：spawn のすぐあとに .join() がある",
+                "Rust なら：クライアントごとのスレッドがない：ループが自分で応答してから次の accept に進んでいます。accept したら thread::Builder::new().spawn(move || worker::run(client_socket, address, &config)) でスレッドに任せ",
                 "本：第13章「現状の問題点」",
             ],
         ),
@@ -171,9 +172,9 @@ pub fn fails_pool_bound(bin: &str) {
 /// The pool `bin`, started with `--max-workers 4`, checked with a different
 /// N: the report says the limit differs from N, never that the server
 /// answers one client at a time (N = 8) or has no bound at all (N = 2).
+/// The two run at once, each against a server of its own: they mostly wait.
 pub fn a_wrong_max_workers_is_named(bin: &str) {
-    let server = Server::start(bin, &["--max-workers", "4"]);
-    for (given, failing, needle) in [
+    let cases = [
         (
             8,
             "pool-free-worker",
@@ -184,12 +185,26 @@ pub fn a_wrong_max_workers_is_named(bin: &str) {
             "pool-bound",
             "this server answers more than 2 clients at a time, with no bound or a bound above 2 (if your pool's limit is not 2, give it with --max-workers)",
         ),
-    ] {
-        let mut options = Options::new(Chapter::Pool, "");
-        options.max_workers = Some(given);
-        let report = check(&server, options);
+    ];
+    let reports: Vec<Report> = std::thread::scope(|scope| {
+        let runs: Vec<_> = cases
+            .iter()
+            .map(|(given, _, _)| {
+                scope.spawn(move || {
+                    let server = Server::start(bin, &["--max-workers", "4"]);
+                    let mut options = Options::new(Chapter::Pool, "");
+                    options.max_workers = Some(*given);
+                    check(&server, options)
+                })
+            })
+            .collect();
+        runs.into_iter()
+            .map(|run| run.join().expect("a check ran"))
+            .collect()
+    });
+    for ((_, failing, needle), report) in cases.iter().zip(&reports) {
         let text = report.render(Lang::En, false);
-        assert!(report.ids(Verdict::Failed).contains(&failing), "{text}");
+        assert!(report.ids(Verdict::Failed).contains(failing), "{text}");
         let message = &report.stage(failing).expect("ran").measured.en;
         assert!(message.ends_with(needle), "{message}");
         assert!(!text.contains("one client at a time"), "{text}");
