@@ -28,6 +28,7 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(20);
 /// crate prints nothing for minutes.
 pub const BUILD_TIMEOUT: Duration = Duration::from_secs(600);
 /// After SIGTERM, how long the server may take to end before SIGKILL.
+#[cfg(unix)]
 const GRACE: Duration = Duration::from_secs(2);
 /// How many lines of output are kept.
 const KEPT_LINES: usize = 2000;

@@ -251,8 +251,11 @@ fn usage_mistakes_are_named() {
 /// connections hit the checker's own limit; the report says so, and does
 /// not blame the server. A limit is process-wide, so the checker runs in a
 /// shell that lowered it (both soft and hard: the checker cannot raise it).
-#[cfg(unix)]
 #[test]
+#[cfg_attr(
+    not(unix),
+    ignore = "descriptor limits (ulimit -n) are a Unix matter: Windows limits sockets by memory"
+)]
 fn the_checkers_own_descriptor_limit_is_named_as_its_own() {
     let url = format!("http://127.0.0.1:{}/", good_server());
     let record = Record::new();
@@ -286,16 +289,6 @@ fn the_checkers_own_descriptor_limit_is_named_as_its_own() {
     assert!(report.contains("✓ pool-free-worker"), "{report}");
 }
 
-#[cfg(not(unix))]
-#[test]
-fn the_checkers_own_descriptor_limit_is_named_as_its_own() {
-    eprintln!(
-        "skipped: descriptor limits (ulimit -n) are a unix matter; Windows has no such limit on sockets"
-    );
-    let text = checker::client::own_limit("os error 10024", None);
-    assert!(text.en.contains("not your server's"), "{}", text.en);
-}
-
 /// The message itself, on every system.
 #[test]
 fn running_out_of_descriptors_is_worded_as_the_checkers_limit() {
@@ -321,7 +314,6 @@ fn running_out_of_descriptors_is_worded_as_the_checkers_limit() {
 }
 
 /// A server that answers every GET well, a thread per client.
-#[cfg(unix)]
 fn good_server() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
