@@ -247,7 +247,7 @@ fn io(err: std::io::Error) -> FetchError {
 }
 
 /// An answer as received.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     /// The status code.
     pub status: u16,
@@ -697,6 +697,21 @@ pub fn read_answer(
     }
 }
 
+/// A whole answer as received, `raw` (read until the server closed): its
+/// head parsed as the stages parse it, the rest its body; `Closed` when
+/// empty, `ClosedMidHead` when the head never ended, and the head's own
+/// errors. For the tests of the chapters, which read answers themselves.
+pub fn parse_reply(raw: &[u8]) -> Result<Reply, FetchError> {
+    match parse_head(raw)? {
+        Some((head_len, mut reply)) => {
+            reply.body = raw[head_len..].to_vec();
+            Ok(reply)
+        }
+        None if raw.is_empty() => Err(FetchError::Closed),
+        None => Err(FetchError::ClosedMidHead(raw.len())),
+    }
+}
+
 /// The head, once complete; an error as soon as the bytes cannot be HTTP.
 fn parse_head(buf: &[u8]) -> Result<Option<(usize, Reply)>, FetchError> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
@@ -952,6 +967,24 @@ mod tests {
             bare_lf_lines(b"HTTP/1.1 200 OK\nContent-Length: 0\r\n\n"),
             [r#""HTTP/1.1 200 OK\n""#, r#""\n""#]
         );
+    }
+
+    #[test]
+    fn a_whole_answer_parses_into_a_reply() {
+        let reply = parse_reply(
+            b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 4\r\n\r\n<p/>",
+        )
+        .expect("an answer");
+        assert_eq!(reply.status, 404);
+        assert_eq!(reply.media_type().as_deref(), Some("text/html"));
+        assert_eq!(reply.content_length(), Some(4));
+        assert_eq!(reply.body, b"<p/>");
+        assert_eq!(parse_reply(b""), Err(FetchError::Closed));
+        assert_eq!(
+            parse_reply(b"HTTP/1.1 200 OK\r\n"),
+            Err(FetchError::ClosedMidHead(17))
+        );
+        assert!(matches!(parse_reply(b"hello"), Err(FetchError::NotHttp(_))));
     }
 
     #[test]

@@ -1,18 +1,28 @@
-//! Checks a running server — the reader's own, in Python from the book or in
-//! Rust from the guide, or one of this workspace's chapters — against what
-//! chapters 12 and 13 of the book say it does.
+//! Checks a server — the reader's own, in Python from the book or in Rust
+//! from the guide, or one of this workspace's steps — against what chapters
+//! 12 and 13 of the book say it does.
 //!
-//! The checker is a client only: it talks raw TCP to the URL, stage by stage
-//! in the book's order ([`stages`]), and reports each stage in a few lines
-//! ([`Report`]): ✓ or ✗, what was measured, and for a ✗ the causes that fit
-//! the measurement, where the book teaches it, and how to reproduce it.
+//! The checks are a client only: they talk raw TCP to the URL, stage by
+//! stage in the book's order ([`stages`]), and report each stage in a few
+//! lines ([`Report`]): ✓ or ✗, what was measured, and for a ✗ the causes
+//! that fit the measurement, each with its fix in the server's language
+//! ([`Hint`]: the book's Python names, or this workspace's Rust ones), where
+//! the book teaches it, and how to reproduce it.
 //!
 //! A stage names the stages it builds on ([`Stage::needs`]): when one of
 //! those failed or was not run, the stage is not run, and the report says
 //! which and why. Adding a stage is a [`Stage`] in a module's `stages()`,
-//! with its `needs`. The measuring functions of the threads and pool stages
+//! with its `needs`; adding a step is a row of `steps::STEPS` and a
+//! [`Chapter`]. The measuring functions of the threads and pool stages
 //! ([`threads`]) are public: the chapters' own tests call them, so the
 //! checker and the tests measure the same way.
+//!
+//! Around the checks, the binary ([`session`]) can start the reader's server
+//! itself and stop it with everything it started ([`server`]), check again
+//! on every save ([`watch`]), and record the reader's progress per step
+//! ([`progress`]). [`procnet`] is the workspace's one reader of
+//! `/proc/net/tcp`; [`client::raise_open_files_limit_to`] its one place that
+//! raises the limit on open files.
 
 pub mod basics;
 pub mod beyond;

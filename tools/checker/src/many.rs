@@ -33,7 +33,7 @@ const SPARE_FILES: u64 = 32;
 /// machine that stalls for a second (a shared CI runner, Wine) delays one
 /// answer, while a pool delays every one past [`FRESH_WAIT`], so a late
 /// answer is tried again and a missing one is not.
-const FRESH_TRIES: usize = 3;
+pub const FRESH_TRIES: usize = 3;
 
 /// Where the guide teaches the step (the book has no code for it).
 pub const CH13_ASYNC: Source = Source {

@@ -437,7 +437,8 @@ fn changes_to_not_started(before: &Report, lang: Lang) -> String {
 /// `このフォルダー` / `this folder` for the current folder, else the
 /// folder's path, relative to the current folder where it is inside.
 fn folder_name(root: &Path, cwd: &Path, lang: Lang) -> String {
-    match root.strip_prefix(cwd) {
+    let cwd = dunce::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    match root.strip_prefix(&cwd) {
         Ok(inside) if inside.as_os_str().is_empty() => match lang {
             Lang::Ja => "このフォルダー".to_owned(),
             Lang::En => "this folder".to_owned(),

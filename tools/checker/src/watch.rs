@@ -133,6 +133,13 @@ impl Watcher {
     /// Watches `roots`: each root itself, and each folder in it except the
     /// ignored ones (`target/` holds thousands of folders: never watched).
     pub fn new(roots: &[PathBuf]) -> notify::Result<Watcher> {
+        // As the system names them (macOS reports /private/tmp for /tmp),
+        // without Windows' \\?\ prefix: the events' paths start with them.
+        let roots: Vec<PathBuf> = roots
+            .iter()
+            .map(|r| dunce::canonicalize(r).unwrap_or_else(|_| r.clone()))
+            .collect();
+        let roots = roots.as_slice();
         let (sender, events) = channel();
         let mut debouncer = new_debouncer(DEBOUNCE, sender)?;
         for root in roots {
