@@ -740,3 +740,41 @@ fn a_port_taken_already_is_said_so_before_anything_starts() {
     );
     drop(listener);
 }
+
+/// A server that runs but listens elsewhere: once it has been quiet for
+/// `--start-timeout`, the report says so, with its last lines, and the
+/// server is stopped.
+#[test]
+fn a_server_that_never_listens_at_the_url_is_said_so() {
+    let dir = Folder::new("elsewhere");
+    let (url_port, server_port) = (free_port(), free_port());
+    let url = format!("http://127.0.0.1:{url_port}/");
+    let server_port = server_port.to_string();
+    let statics = static_dir();
+    let mut session = Session::start(
+        dir.path(),
+        &[
+            "--start-timeout",
+            "1",
+            "--lang",
+            "en",
+            &url,
+            "--",
+            env!("CARGO_BIN_EXE_fixture-server"),
+            &server_port,
+            statics.to_str().expect("a UTF-8 path"),
+        ],
+    );
+    assert_eq!(session.wait().code(), Some(1), "{}", session.text());
+    session
+        .expect(&format!(
+            "the server runs, but does not listen at 127.0.0.1:{url_port} and printed nothing for 1 s: if it listens at another port, give the checker that URL; the last lines it printed:"
+        ))
+        .expect("  | === サーバーを起動します ===");
+    let server = SocketAddr::from(([127, 0, 0, 1], server_port.parse().expect("a port")));
+    let until = Instant::now() + PATIENCE;
+    while TcpStream::connect_timeout(&server, Duration::from_secs(1)).is_ok() {
+        assert!(Instant::now() < until, "the server was left running");
+        thread::sleep(Duration::from_millis(100));
+    }
+}
