@@ -254,7 +254,32 @@ impl Session {
 }
 
 impl Drop for Session {
+    /// After a test that failed half-way: the checker is ended as Ctrl+C
+    /// ends it, so that it stops its server (killed outright, a checker on
+    /// Unix would leave its server's process group running), and whatever
+    /// is left of the servers it printed is killed too.
     fn drop(&mut self) {
+        // Still running: the test failed before it ended the session.
+        let running = matches!(self.child.try_wait(), Ok(None));
+        #[cfg(unix)]
+        if running {
+            use nix::sys::signal::{Signal, kill, killpg};
+            use nix::unistd::Pid;
+            if let Ok(pid) = i32::try_from(self.child.id()) {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGINT);
+            }
+            let until = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < until && matches!(self.child.try_wait(), Ok(None)) {
+                thread::sleep(Duration::from_millis(20));
+            }
+            for pid in self.pids() {
+                if let Ok(pid) = i32::try_from(pid) {
+                    let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = running;
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
