@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use crate::causes;
+use crate::causes::{self, hint};
 use crate::client::{self, Expect, Reply, dur, escape, fetch};
 use crate::text::{CH10_HEAD, CH11_404, CH11_FILE, CH12_LOOP, CH12_TYPES};
-use crate::{Ctx, Group, Outcome, Repro, Stage, Text};
+use crate::{Ctx, Group, Hint, Outcome, Repro, Stage, Text};
 
 /// How many requests the repeat stage sends, each on a new connection.
 pub const REPEATS: usize = 5;
@@ -36,9 +36,11 @@ pub fn stages() -> Vec<Stage> {
                 "GET /index.html gets the page",
             ),
             source: CH11_FILE,
-            advice: Text::new(
+            advice: hint(
                 "リクエストラインからパスを取り出し、static/ のファイルを読んで、200 OK と Content-Length を付けて返します",
                 "take the path from the request line, read that file under static/, and answer 200 OK with its Content-Length",
+                "リクエストのパスのファイルを common::open_static_file(&config.static_root, &request.path) で開き、Response::file(file, content_type) を response.send(&mut client_socket) で返します",
+                "open the file the request's path names with common::open_static_file(&config.static_root, &request.path), and answer Response::file(file, content_type) with response.send(&mut client_socket)",
             ),
             needs: &[],
             run: index,
@@ -51,9 +53,11 @@ pub fn stages() -> Vec<Stage> {
                 "answers again and again (a new connection each time)",
             ),
             source: CH12_LOOP,
-            advice: Text::new(
+            advice: hint(
                 "accept からレスポンスの送信までを while True のループに入れ、1 回ごとにクライアントのソケットを閉じます",
                 "put everything from accept to sending the response in a `while True` loop, closing the client's socket each time",
+                "server_socket.accept() から response.send(&mut client_socket) までを loop { … } に入れます。1 回ごとに client_socket が drop され、接続が閉じます",
+                "put everything from server_socket.accept() to response.send(&mut client_socket) inside loop { … }: each round drops client_socket, which closes the connection",
             ),
             needs: &["index"],
             run: repeat,
@@ -78,9 +82,11 @@ pub fn stages() -> Vec<Stage> {
                 "the CSS and the PNG arrive as the files are",
             ),
             source: CH11_FILE,
-            advice: Text::new(
+            advice: hint(
                 "リクエストのパスのファイルを open(static_file_path, \"rb\") でバイト列のまま読み、そのまま送ります",
                 "read the file the request's path names as bytes, open(static_file_path, \"rb\"), and send them unchanged",
+                "リクエストのパスのファイルをバイト列のまま送ります：common::open_static_file(&config.static_root, &request.path) で開き、Response::file(file, content_type) で送ります",
+                "send the file the request's path names as its bytes: open it with common::open_static_file(&config.static_root, &request.path) and send Response::file(file, content_type)",
             ),
             needs: &["index"],
             run: files,
@@ -93,9 +99,11 @@ pub fn stages() -> Vec<Stage> {
                 "HTML, CSS and PNG come with the right Content-Type",
             ),
             source: CH12_TYPES,
-            advice: Text::new(
+            advice: hint(
                 "拡張子から Content-Type を決めます（html → text/html、css → text/css、png → image/png）。ブラウザは text/css でない CSS を使いません",
                 "pick Content-Type from the extension (html → text/html, css → text/css, png → image/png); a browser ignores a stylesheet that is not text/css",
+                "拡張子から Content-Type を決めます：mime_guess::from_path(&file.path).first_or_octet_stream()（chapter13-refactor からは get_content_type(path) の中）を Response::file(file, content_type) に渡します。ブラウザは text/css でない CSS を使いません",
+                "pick Content-Type from the extension, mime_guess::from_path(&file.path).first_or_octet_stream() (inside get_content_type(path) from chapter13-refactor on), and give it to Response::file(file, content_type); a browser ignores a stylesheet that is not text/css",
             ),
             needs: &["index", "files"],
             run: content_types,
@@ -127,24 +135,30 @@ pub fn stages() -> Vec<Stage> {
     ]
 }
 
-fn line_endings_advice() -> Text {
-    Text::new(
+fn line_endings_advice() -> Hint {
+    hint(
         "ステータスラインとヘッダーの各行を、本のとおり \\r\\n で終えます（response_line = \"HTTP/1.1 200 OK\\r\\n\"、response_header += \"...\\r\\n\"）。curl やブラウザは \\n だけでも受け付けるので、違いはチェッカーでしか見えません",
         "end the status line and every header line with \\r\\n, as the book does (response_line = \"HTTP/1.1 200 OK\\r\\n\", response_header += \"...\\r\\n\"); curl and browsers accept a bare \\n, so only the checker shows it",
+        "ステータスラインとヘッダーの各行を \\r\\n で終えます。response.send(&mut client_socket) はそう書きます。ヘッダーを自分で書くなら writeln! ではなく write!(…, \"…\\r\\n\") です（writeln! は \\n だけを書きます）。curl やブラウザは \\n だけでも受け付けるので、違いはチェッカーでしか見えません",
+        "end the status line and every header line with \\r\\n: response.send(&mut client_socket) does; writing the head yourself, use write!(…, \"…\\r\\n\"), not writeln!, which writes a bare \\n; curl and browsers accept a bare \\n, so only the checker shows it",
     )
 }
 
-fn missing_file_advice() -> Text {
-    Text::new(
+fn missing_file_advice() -> Hint {
+    hint(
         "ファイルがないと open() は FileNotFoundError（OSError の一種）を投げます。open を try で囲み、except OSError: で 404 のページと response_line = \"HTTP/1.1 404 Not Found\\r\\n\" を用意して、ループを続けます",
         "when the file does not exist, open() raises FileNotFoundError (an OSError): put open in a try, and in except OSError: make the 404 page and response_line = \"HTTP/1.1 404 Not Found\\r\\n\", then go on with the loop",
+        "ファイルがないと common::open_static_file は Err(HttpError::NotFound) を返します。unwrap() や expect() で panic させず、match で Err(HttpError::NotFound) => Response::not_found() と受けて 404 を返し、ループを続けます",
+        "when the file does not exist, common::open_static_file returns Err(HttpError::NotFound): instead of a panicking unwrap() or expect(), match it, Err(HttpError::NotFound) => Response::not_found(), answer 404 and go on with the loop",
     )
 }
 
-fn garbage_advice() -> Text {
-    Text::new(
+fn garbage_advice() -> Hint {
+    hint(
         "HTTP でないバイト列では、リクエストの分解（request.split(b\"\\r\\n\") や request_line.decode().split(\" \")）が ValueError や UnicodeDecodeError を投げます。1 回分の処理を try / except Exception で囲み、例外はログに出して次の accept に戻ります（本の 89-97行目）",
         "bytes that are not HTTP make the parsing raise (request.split(b\"\\r\\n\") or request_line.decode().split(\" \"): ValueError, UnicodeDecodeError): wrap one client's handling in try / except Exception, log the exception and go back to accept (the book's lines 89-97)",
+        "HTTP でないバイト列には common::receive_request(&mut client_socket) が Err を返します。unwrap() で panic させず、1 回分の処理の中では ? で返し、外側の if let Err(err) で common::report_error(&mut client_socket, &err) に渡して、次の accept に戻ります（本の try / except）",
+        "for bytes that are not HTTP, common::receive_request(&mut client_socket) returns Err: instead of a panicking unwrap(), return it with ? from one client's handling, take it with if let Err(err) around that, hand it to common::report_error(&mut client_socket, &err) and go back to accept (the book's try / except)",
     )
 }
 
@@ -172,11 +186,11 @@ pub fn kept_open_note(reply: &Reply) -> Option<Text> {
 /// What a failed file answer points at, beside the message.
 struct Problem {
     measured: Text,
-    causes: Vec<Text>,
+    causes: Vec<Hint>,
 }
 
 impl Problem {
-    fn new(measured: Text, causes: Vec<Text>) -> Problem {
+    fn new(measured: Text, causes: Vec<Hint>) -> Problem {
         Problem { measured, causes }
     }
 
@@ -186,39 +200,49 @@ impl Problem {
 }
 
 /// The cause of a file not found that is there: the path as looked up.
-fn path_causes() -> Vec<Text> {
+fn path_causes() -> Vec<Hint> {
     vec![
-        Text::new(
+        hint(
             "パスの先頭の / を取らずに os.path.join(STATIC_ROOT, path) すると、/index.html は絶対パスなので static/ の外を指します。本は relative_path = path.lstrip(\"/\") としてから結合します",
             "os.path.join(STATIC_ROOT, path) with the leading / kept gives /index.html, an absolute path outside static/; the book joins relative_path = path.lstrip(\"/\")",
+            "パスの先頭の / を残したまま static_root.join(path) すると、/index.html は絶対パスなので static/ の外を指します（Path::join は絶対パスでフォルダーごと置き換えます）。common::open_static_file(&config.static_root, &request.path) はリクエストのパスをそのまま受け取り、正しく結合します",
+            "static_root.join(path) with the leading / kept gives /index.html, an absolute path outside static/ (Path::join with an absolute path replaces the folder); common::open_static_file(&config.static_root, &request.path) takes the request's path as it is and joins it right",
         ),
-        Text::new(
+        hint(
             "STATIC_ROOT が index.html のあるフォルダーを指していません。本は BASE_DIR（webserver.py のあるフォルダー）から STATIC_ROOT = os.path.join(BASE_DIR, \"static\") を作ります。相対パスにすると、起動したフォルダーによって変わります",
             "STATIC_ROOT is not the folder that holds index.html: the book builds it from BASE_DIR, the folder of webserver.py (STATIC_ROOT = os.path.join(BASE_DIR, \"static\")); a relative path depends on the folder the server was started from",
+            "config.static_root が index.html のあるフォルダーを指していません。既定はワークスペースのいちばん上の static/ です。別の場所から起動したなら --static-dir でそのフォルダーを指定します",
+            "config.static_root is not the folder that holds index.html: by default it is static/ at the top of the workspace; started from somewhere else, give the folder with --static-dir",
         ),
     ]
 }
 
 /// The path of the request is not what is served.
-fn ignores_path() -> Text {
-    Text::new(
+fn ignores_path() -> Hint {
+    hint(
         "リクエストのパスを使わず、どのパスにも同じファイルを返しています。リクエストラインからパスを取り出し（本の method, path, http_version = request_line.decode().split(\" \")）、そのファイルを開きます",
         "the request's path is not used: every path gets the same file; take the path from the request line (the book's method, path, http_version = request_line.decode().split(\" \")) and open that file",
+        "リクエストのパスを使わず、どのパスにも同じファイルを返しています。request.path のファイルを開きます：common::open_static_file(&config.static_root, &request.path)",
+        "the request's path is not used: every path gets the same file; open the file request.path names, common::open_static_file(&config.static_root, &request.path)",
     )
 }
 
 /// A file read as text instead of bytes.
-fn read_as_text() -> Text {
-    Text::new(
+fn read_as_text() -> Hint {
+    hint(
         "ファイルをテキストとして読んでいます。テキストモードの open(static_file_path) は PNG のバイト列を読めず（UnicodeDecodeError）、読めても別のバイト列に変えてしまいます。本のとおり open(static_file_path, \"rb\") でバイト列のまま読み、そのまま送ります",
         "the file is read as text: open(static_file_path) in text mode cannot read the PNG's bytes (UnicodeDecodeError), or changes them; read it as bytes, open(static_file_path, \"rb\") as the book does, and send them unchanged",
+        "ファイルをテキストとして読んでいます。fs::read_to_string は PNG のバイト列を読めず（UTF-8 ではないので Err）、String::from_utf8_lossy は別のバイト列に変えてしまいます。バイト列のまま送ります：common::open_static_file で開いて Response::file(file, content_type)",
+        "the file is read as text: fs::read_to_string cannot read the PNG's bytes (not UTF-8: an Err), and String::from_utf8_lossy changes them; send it as bytes: open it with common::open_static_file and send Response::file(file, content_type)",
     )
 }
 
-fn length_cause() -> Text {
-    Text::new(
+fn length_cause() -> Hint {
+    hint(
         "Content-Length には送る本文のバイト数を書きます：本の f\"Content-Length: {len(response_body)}\\r\\n\"（response_body はバイト列）",
         "Content-Length is the byte count of the body sent: the book's f\"Content-Length: {len(response_body)}\\r\\n\", with response_body the bytes",
+        "Content-Length には送る本文のバイト数を書きます。Response::file(file, content_type) はファイルの大きさを書きます。自分で数えるなら文字数（chars().count()）ではなくバイト列の len() です",
+        "Content-Length is the byte count of the body sent: Response::file(file, content_type) writes the file's size; counting yourself, take len() of the bytes, not chars().count()",
     )
 }
 
@@ -418,9 +442,11 @@ fn index(ctx: &Ctx) -> Outcome {
         Err(problem) => {
             let mut problem = problem;
             if problem.causes.is_empty() && reply.status == 200 {
-                problem.causes.push(Text::new(
+                problem.causes.push(hint(
                     "本文にはファイルの中身をそのまま送ります：open(static_file_path, \"rb\") で読んだ response_body",
                     "send the file's contents as the body: response_body, read with open(static_file_path, \"rb\")",
+                    "本文にはファイルの中身をそのまま送ります：common::open_static_file で開いたファイルを Response::file(file, content_type) に渡します",
+                    "send the file's contents as the body: give the file common::open_static_file opened to Response::file(file, content_type)",
                 ));
             }
             problem.outcome(repro)
@@ -529,9 +555,11 @@ fn repeat(ctx: &Ctx) -> Outcome {
                     ),
                 );
                 return outcome.because(vec![
-                    Text::new(
+                    hint(
                         "accept から送信までが while True: のループに入っていないので、1 回応答すると serve() が終わります。本のループは server_socket.accept() の前から始まります",
                         "accept to send is not inside a while True: loop, so serve() returns after one answer; the book's loop begins before server_socket.accept()",
+                        "accept から送信までが loop { … } に入っていないので、1 回応答すると serve が終わります（chapter11-answer-once の形のままです）。server_socket.accept() とそのあとの全部をループに入れます",
+                        "accept to send is not inside loop { … }, so serve returns after one answer (still the shape of chapter11-answer-once); put server_socket.accept() and everything after it inside the loop",
                     ),
                     causes::console(),
                 ]);
@@ -545,9 +573,11 @@ fn repeat(ctx: &Ctx) -> Outcome {
                     ),
                     ..outcome
                 }
-                .because(vec![Text::new(
+                .because(vec![hint(
                     "ループが次の server_socket.accept() に戻っていません。while True: の中に accept があるか（本は accept の前からループします）、ループの中で前のクライアントのソケットを読み続けていないか確かめます",
                     "the loop does not reach server_socket.accept() again: check that accept is inside the while True: (the book's loop begins before it), and that the loop is not still reading the previous client's socket",
+                    "ループが次の server_socket.accept() に戻っていません。accept が loop { … } の中にあるか、ループの中で前のクライアントのソケットを読み続けていないか確かめます",
+                    "the loop does not reach server_socket.accept() again: check that accept is inside the loop { … }, and that the loop is not still reading the previous client's socket",
                 )]);
             }
             Err(err) => return Outcome::failed_fetch(&err, Some(context), repro),
@@ -664,27 +694,37 @@ fn content_types(ctx: &Ctx) -> Outcome {
     let types: Vec<Option<String>> = got.iter().map(Reply::media_type).collect();
     let mut causes = Vec::new();
     if types.iter().all(Option::is_none) {
-        causes.push(Text::new(
+        causes.push(hint(
             "Content-Type ヘッダーがありません。拡張子から決めた content_type をヘッダーに加えます：本の response_header += f\"Content-Type: {content_type}\\r\\n\"（第12章）",
             "there is no Content-Type header: add the content_type picked from the extension to the head, the book's response_header += f\"Content-Type: {content_type}\\r\\n\" (chapter 12)",
+            "Content-Type ヘッダーがありません。拡張子から決めた content_type を Response::file(file, content_type) に渡します（第12章）",
+            "there is no Content-Type header: give the content_type picked from the extension to Response::file(file, content_type) (chapter 12)",
         ));
     } else if types.windows(2).all(|w| w[0] == w[1]) {
-        causes.push(Text::new(
+        causes.push(hint(
             "どのファイルにも同じ Content-Type です。決め打ちではなく拡張子から選びます：本の ext = path.rsplit(\".\", maxsplit=1)[-1] と content_type = self.MIME_TYPES.get(ext, \"application/octet-stream\")",
             "every file comes with the same Content-Type: pick it from the extension instead of writing one, the book's ext = path.rsplit(\".\", maxsplit=1)[-1] and content_type = self.MIME_TYPES.get(ext, \"application/octet-stream\")",
+            "どのファイルにも同じ Content-Type です。決め打ちの型（mime::TEXT_HTML や \"text/html\" など）ではなく、ファイルごとに拡張子から選びます：mime_guess::from_path(&file.path).first_or_octet_stream()（chapter13-refactor からは get_content_type(path) の中）",
+            "every file comes with the same Content-Type: instead of one fixed type (mime::TEXT_HTML, \"text/html\"), pick it from each file's extension, mime_guess::from_path(&file.path).first_or_octet_stream() (inside get_content_type(path) from chapter13-refactor on)",
         ));
     } else {
         for (name, media, got, _) in &wrong {
             let ext = name.rsplit('.').next().unwrap_or("");
             causes.push(match got.as_deref() {
-                Some("application/octet-stream") => Text::new(
+                Some("application/octet-stream") => Hint::new(Text::new(
                     format!("{ext} が MIME_TYPES に見つかっていません（見つからないと application/octet-stream）。キーはドットなしの拡張子 \"{ext}\" で、ext はパスの最後の「.」より後ろです（本の path.rsplit(\".\", maxsplit=1)[-1]）"),
                     format!("{ext} was not found in MIME_TYPES (a miss gives application/octet-stream): its keys are extensions without the dot, \"{ext}\", and ext is what follows the path's last \".\" (the book's path.rsplit(\".\", maxsplit=1)[-1])"),
-                ),
-                _ => Text::new(
+                ), Text::new(
+                    format!("/{name} に application/octet-stream が返りました。first_or_octet_stream() が型を知らないときの値です。mime_guess::from_path には拡張子のついたファイルのパス（&file.path）を渡します"),
+                    format!("/{name} came as application/octet-stream, what first_or_octet_stream() gives when it knows no type: give mime_guess::from_path the file's path with its extension, &file.path"),
+                )),
+                _ => Hint::new(Text::new(
                     format!("MIME_TYPES の \"{ext}\" を \"{media}\" にします"),
                     format!("make MIME_TYPES map \"{ext}\" to \"{media}\""),
-                ),
+                ), Text::new(
+                    format!("get_content_type が .{ext} に {media} を返すようにします。mime_guess::from_path(path).first_or_octet_stream() なら拡張子から正しく選びます"),
+                    format!("make get_content_type give {media} for .{ext}: mime_guess::from_path(path).first_or_octet_stream() picks it from the extension"),
+                )),
             });
         }
     }
@@ -714,9 +754,11 @@ fn not_found(ctx: &Ctx) -> Outcome {
     if reply.status != 404 {
         let causes = match reply.status {
             200 if looks_like_html(&reply.body) => vec![
-                Text::new(
+                hint(
                     "ないファイルにも 200 を返しています。open が OSError を投げたら、except OSError: で response_line = \"HTTP/1.1 404 Not Found\\r\\n\" にします",
                     "a file that does not exist gets 200: when open raises OSError, set response_line = \"HTTP/1.1 404 Not Found\\r\\n\" in except OSError:",
+                    "ないファイルにも 200 を返しています。common::open_static_file の Err(HttpError::NotFound) には Response::not_found() で答えます",
+                    "a file that does not exist gets 200: answer common::open_static_file's Err(HttpError::NotFound) with Response::not_found()",
                 ),
                 ignores_path(),
             ],
@@ -839,9 +881,11 @@ fn garbage(ctx: &Ctx) -> Outcome {
             let mut outcome = Outcome::failed_fetch(&err, Some(context), repro);
             outcome.hint = vec![garbage_advice()];
             if matches!(err, client::FetchError::NoAnswer(_)) {
-                outcome.hint.push(Text::new(
+                outcome.hint.push(hint(
                     "サーバーが HTTP でないバイト列の続き（空行）を待ち続けているかもしれません。読み込みにタイムアウトを付けます（client_socket.settimeout）",
                     "the server may still wait for the rest (an empty line) of the bytes that are not HTTP: give the read a timeout (client_socket.settimeout)",
+                    "サーバーが HTTP でないバイト列の続き（空行）を待ち続けているかもしれません。accept したソケットを Connection::new(client_socket, config) で包めば、読み込みに --read-timeout が付きます",
+                    "the server may still wait for the rest (an empty line) of the bytes that are not HTTP: wrap the accepted socket, Connection::new(client_socket, config), and its reads get the --read-timeout",
                 ));
             }
             outcome

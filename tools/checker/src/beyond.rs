@@ -8,9 +8,10 @@ use std::thread;
 use std::time::Duration;
 
 use crate::basics::{CURL, check_file, check_length, curl};
+use crate::causes::hint;
 use crate::client::{Expect, FetchError, dur, escape, fetch, read_answer};
 use crate::text::BEYOND;
-use crate::{Ctx, Group, Outcome, Repro, Stage, Text};
+use crate::{Ctx, Group, Hint, Outcome, Repro, Stage, Text};
 
 /// Requests that climb out of the served folder.
 const TRAVERSALS: [&str; 4] = [
@@ -24,7 +25,7 @@ const PADDING: usize = 5000;
 /// The split request goes out in this many pieces.
 const PIECES: usize = 12;
 
-fn stage(id: &'static str, title: Text, advice: Text, run: fn(&Ctx) -> Outcome) -> Stage {
+fn stage(id: &'static str, title: Text, advice: Hint, run: fn(&Ctx) -> Outcome) -> Stage {
     Stage {
         id,
         group: Group::Beyond,
@@ -45,27 +46,33 @@ pub fn stages() -> Vec<Stage> {
                 "公開フォルダーの外のファイルを返さない",
                 "no file outside the served folder",
             ),
-            Text::new(
+            hint(
                 "os.path.join(STATIC_ROOT, path) は /../ で外に出られます。正規化したパスが STATIC_ROOT の中にあるか確かめます。これがないと、誰でもサーバーの任意のファイルを読めます",
                 "os.path.join(STATIC_ROOT, path) climbs out with /../: check that the normalised path is still under STATIC_ROOT; without that, anyone can read any file of the machine",
+                "common::open_static_file(&config.static_root, &request.path) は公開フォルダーの外に出るパスを 404 にします。パスを自分で結合するなら、正規化したパスが static_root の中にあるか確かめます。これがないと、誰でもサーバーの任意のファイルを読めます",
+                "common::open_static_file(&config.static_root, &request.path) answers 404 to a path out of the served folder; joining paths yourself, check that the normalised path is still under static_root; without that, anyone can read any file of the machine",
             ),
             traversal,
         ),
         stage(
             "head",
             Text::new("HEAD にはヘッダーだけ", "HEAD gets the headers only"),
-            Text::new(
+            hint(
                 "HEAD には GET と同じヘッダーを返し、本文は送りません。curl -I やリンクチェッカー、キャッシュが使います",
                 "answer HEAD with GET's headers and no body; curl -I, link checkers and caches use it",
+                "HEAD には GET と同じヘッダーを返し、本文は送りません。Connection::new で包んだソケットは HEAD のリクエストを覚えていて、response.send(&mut client_socket) が本文を省きます。curl -I やリンクチェッカー、キャッシュが使います",
+                "answer HEAD with GET's headers and no body: the socket wrapped in Connection::new remembers a HEAD request, and response.send(&mut client_socket) leaves the body out; curl -I, link checkers and caches use it",
             ),
             head,
         ),
         stage(
             "malformed",
             Text::new("壊れたリクエストに 400", "a malformed request gets 400"),
-            Text::new(
+            hint(
                 "解釈できないリクエストには 400 Bad Request を返します。何も返さずに閉じると、クライアントには理由が分かりません",
                 "answer 400 Bad Request to what cannot be parsed; closing without a word leaves the client guessing",
+                "解釈できないリクエストには 400 Bad Request を返します。common::receive_request の Err を common::report_error(&mut client_socket, &err) に渡すと 400 を送ります。何も返さずに閉じると、クライアントには理由が分かりません",
+                "answer 400 Bad Request to what cannot be parsed: common::report_error(&mut client_socket, &err) sends it for common::receive_request's Err; closing without a word leaves the client guessing",
             ),
             malformed,
         ),
@@ -75,9 +82,11 @@ pub fn stages() -> Vec<Stage> {
                 "ほかのメソッドに 405 か 501",
                 "another method gets 405 or 501",
             ),
-            Text::new(
+            hint(
                 "GET と HEAD しか扱わないなら、DELETE などには 405 Method Not Allowed（または 501）を返します。200 を返すと、削除できたとクライアントが思います",
                 "a server that only serves GET and HEAD answers DELETE and the like with 405 Method Not Allowed (or 501); a 200 tells the client it worked",
+                "GET と HEAD しか扱わないなら、DELETE などには 405 Method Not Allowed（または 501）を返します。common::receive_request はほかのメソッドを Err にし、common::report_error がそれに答えます。200 を返すと、削除できたとクライアントが思います",
+                "a server that only serves GET and HEAD answers DELETE and the like with 405 Method Not Allowed (or 501): common::receive_request makes another method an Err, which common::report_error answers; a 200 tells the client it worked",
             ),
             method,
         ),
@@ -87,9 +96,11 @@ pub fn stages() -> Vec<Stage> {
                 "何回にも分かれて届くリクエスト",
                 "a request split over many packets",
             ),
-            Text::new(
+            hint(
                 "recv(4096) を 1 回呼ぶだけでは、分かれて届いたリクエストの最初の断片しか読めません。空行（\\r\\n\\r\\n）が来るまで読み足します",
                 "one recv(4096) reads only the first piece of a request that arrives in pieces; read on until the empty line (\\r\\n\\r\\n)",
+                "1 回の read では、分かれて届いたリクエストの最初の断片しか読めません。common::receive_request(&mut client_socket) は空行（\\r\\n\\r\\n）が来るまで読み足します",
+                "one read gets only the first piece of a request that arrives in pieces; common::receive_request(&mut client_socket) reads on until the empty line (\\r\\n\\r\\n)",
             ),
             split,
         ),
@@ -99,18 +110,22 @@ pub fn stages() -> Vec<Stage> {
                 "4096 バイトを超えるリクエスト",
                 "a request longer than 4096 bytes",
             ),
-            Text::new(
+            hint(
                 "recv(4096) は 4096 バイトで切れます。長い Cookie やヘッダーを持つブラウザのリクエストは普通にこの長さになります",
                 "recv(4096) cuts at 4096 bytes; a browser with long cookies or headers sends requests this long every day",
+                "4096 バイトのバッファーに 1 回 read するだけでは、4096 バイトで切れます。common::receive_request(&mut client_socket) は上限まで読み足します。長い Cookie やヘッダーを持つブラウザのリクエストは普通にこの長さになります",
+                "a single read into a 4096-byte buffer cuts at 4096 bytes; common::receive_request(&mut client_socket) reads on up to its limit; a browser with long cookies or headers sends requests this long every day",
             ),
             long_request,
         ),
         stage(
             "large-file",
             Text::new("大きなファイルが欠けずに届く", "a large file arrives whole"),
-            Text::new(
+            hint(
                 "socket.send() は一部しか送らないことがあります。sendall() を使うか、送れたバイト数を確かめて送り続けます",
                 "socket.send() may send only part: use sendall(), or check how much was sent and go on",
+                "write は一部しか書かないことがあります。response.send(&mut client_socket) はファイルを最後まで書きます。自分で書くなら write_all を使います",
+                "write may write only part: response.send(&mut client_socket) writes the whole file; writing it yourself, use write_all",
             ),
             large_file,
         ),

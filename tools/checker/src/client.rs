@@ -216,19 +216,30 @@ pub fn is_out_of_descriptors(err: &std::io::Error) -> bool {
 }
 
 /// The soft limit on open files the checker runs with, once
-/// [`raise_open_files_limit`] has run (unix only).
-static OPEN_FILES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+/// [`raise_open_files_limit`] has run (unix only); 0 before.
+static OPEN_FILES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Raises the checker's soft limit on open files to its hard limit (at most
 /// 10 240): the pool stages hold `--max-workers` connections at once, and
 /// macOS Terminal starts with 256. Windows has no such limit on sockets
 /// (`rlimit` does nothing there). Returns the limit now in force, if known.
 pub fn raise_open_files_limit() -> Option<u64> {
+    raise_open_files_limit_to(10_240)
+}
+
+/// Raises this process's soft limit on open files as far as `at_most` and
+/// the hard limit allow (`u64::MAX`: to the hard limit), and returns the
+/// limit now in force; `None` where there is no such limit (Windows) or it
+/// cannot be read. Processes started afterwards inherit it. The one place
+/// in the workspace that touches the limit: the tests and `lesson-demo`
+/// call this too.
+pub fn raise_open_files_limit_to(at_most: u64) -> Option<u64> {
     if !cfg!(unix) {
         return None;
     }
-    let limit = rlimit::increase_nofile_limit(10_240).ok()?;
-    Some(*OPEN_FILES.get_or_init(|| limit))
+    let limit = rlimit::increase_nofile_limit(at_most).ok()?;
+    OPEN_FILES.store(limit, std::sync::atomic::Ordering::Relaxed);
+    Some(limit)
 }
 
 fn io(err: std::io::Error) -> FetchError {
@@ -236,7 +247,7 @@ fn io(err: std::io::Error) -> FetchError {
 }
 
 /// An answer as received.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     /// The status code.
     pub status: u16,
@@ -368,7 +379,10 @@ impl FetchError {
                 "接続できません：サーバーはもう待ち受けていません",
                 format!("cannot connect ({why}): the server is not listening any more"),
             ),
-            FetchError::OwnLimit(why) => own_limit(why, OPEN_FILES.get().copied()),
+            FetchError::OwnLimit(why) => own_limit(
+                why,
+                Some(OPEN_FILES.load(std::sync::atomic::Ordering::Relaxed)).filter(|n| *n > 0),
+            ),
             FetchError::NoAnswer(waited) => Text::new(
                 format!("{}待っても応答がありません", secs_ja(*waited)),
                 format!("no answer in {}", secs(*waited)),
@@ -683,6 +697,21 @@ pub fn read_answer(
     }
 }
 
+/// A whole answer as received, `raw` (read until the server closed): its
+/// head parsed as the stages parse it, the rest its body; `Closed` when
+/// empty, `ClosedMidHead` when the head never ended, and the head's own
+/// errors. For the tests of the chapters, which read answers themselves.
+pub fn parse_reply(raw: &[u8]) -> Result<Reply, FetchError> {
+    match parse_head(raw)? {
+        Some((head_len, mut reply)) => {
+            reply.body = raw[head_len..].to_vec();
+            Ok(reply)
+        }
+        None if raw.is_empty() => Err(FetchError::Closed),
+        None => Err(FetchError::ClosedMidHead(raw.len())),
+    }
+}
+
 /// The head, once complete; an error as soon as the bytes cannot be HTTP.
 fn parse_head(buf: &[u8]) -> Result<Option<(usize, Reply)>, FetchError> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
@@ -938,6 +967,24 @@ mod tests {
             bare_lf_lines(b"HTTP/1.1 200 OK\nContent-Length: 0\r\n\n"),
             [r#""HTTP/1.1 200 OK\n""#, r#""\n""#]
         );
+    }
+
+    #[test]
+    fn a_whole_answer_parses_into_a_reply() {
+        let reply = parse_reply(
+            b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 4\r\n\r\n<p/>",
+        )
+        .expect("an answer");
+        assert_eq!(reply.status, 404);
+        assert_eq!(reply.media_type().as_deref(), Some("text/html"));
+        assert_eq!(reply.content_length(), Some(4));
+        assert_eq!(reply.body, b"<p/>");
+        assert_eq!(parse_reply(b""), Err(FetchError::Closed));
+        assert_eq!(
+            parse_reply(b"HTTP/1.1 200 OK\r\n"),
+            Err(FetchError::ClosedMidHead(17))
+        );
+        assert!(matches!(parse_reply(b"hello"), Err(FetchError::NotHttp(_))));
     }
 
     #[test]

@@ -1,18 +1,28 @@
-//! Checks a running server — the reader's own, in Python from the book or in
-//! Rust from the guide, or one of this workspace's chapters — against what
-//! chapters 12 and 13 of the book say it does.
+//! Checks a server — the reader's own, in Python from the book or in Rust
+//! from the guide, or one of this workspace's steps — against what chapters
+//! 12 and 13 of the book say it does.
 //!
-//! The checker is a client only: it talks raw TCP to the URL, stage by stage
-//! in the book's order ([`stages`]), and reports each stage in a few lines
-//! ([`Report`]): ✓ or ✗, what was measured, and for a ✗ the causes that fit
-//! the measurement, where the book teaches it, and how to reproduce it.
+//! The checks are a client only: they talk raw TCP to the URL, stage by
+//! stage in the book's order ([`stages`]), and report each stage in a few
+//! lines ([`Report`]): ✓ or ✗, what was measured, and for a ✗ the causes
+//! that fit the measurement, each with its fix in the server's language
+//! ([`Hint`]: the book's Python names, or this workspace's Rust ones), where
+//! the book teaches it, and how to reproduce it.
 //!
 //! A stage names the stages it builds on ([`Stage::needs`]): when one of
 //! those failed or was not run, the stage is not run, and the report says
 //! which and why. Adding a stage is a [`Stage`] in a module's `stages()`,
-//! with its `needs`. The measuring functions of the threads and pool stages
+//! with its `needs`; adding a step is a row of `steps::STEPS` and a
+//! [`Chapter`]. The measuring functions of the threads and pool stages
 //! ([`threads`]) are public: the chapters' own tests call them, so the
 //! checker and the tests measure the same way.
+//!
+//! Around the checks, the binary ([`session`]) can start the reader's server
+//! itself and stop it with everything it started ([`server`]), check again
+//! on every save ([`watch`]), and record the reader's progress per step
+//! ([`progress`]). [`procnet`] is the workspace's one reader of
+//! `/proc/net/tcp`; [`client::raise_open_files_limit_to`] its one place that
+//! raises the limit on open files.
 
 pub mod basics;
 pub mod beyond;
@@ -21,9 +31,14 @@ pub mod cli;
 pub mod client;
 pub mod many;
 pub mod pool;
+pub mod procnet;
+pub mod progress;
 pub mod report;
+pub mod server;
+pub mod session;
 pub mod text;
 pub mod threads;
+pub mod watch;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -31,7 +46,7 @@ use std::time::{Duration, Instant};
 
 pub use client::{FetchError, Reply, Target};
 pub use report::Report;
-pub use text::{Lang, Source, Text};
+pub use text::{Hint, Lang, ServerLang, Source, Text};
 
 /// The book's address.
 pub const DEFAULT_URL: &str = "http://localhost:8080/";
@@ -66,30 +81,27 @@ impl Chapter {
         Chapter::Async,
     ];
 
-    /// The crate's name, e.g. `chapter13-threaded`.
-    pub fn crate_name(self) -> &'static str {
-        match self {
-            Chapter::Sequential => "chapter12-sequential",
-            Chapter::Refactor => "chapter13-refactor",
-            Chapter::Threaded => "chapter13-threaded",
-            Chapter::Pool => "chapter13-threadpool",
-            Chapter::Async => "chapter13-async",
-        }
+    /// The step's row in the table of steps ([`steps::STEPS`]).
+    pub fn step(self) -> &'static steps::Step {
+        let index = Chapter::ALL
+            .iter()
+            .position(|c| *c == self)
+            .unwrap_or_default();
+        &steps::STEPS[index]
     }
 
-    /// A crate name, or a short alias: `12`, `13-refactor`, `13` (the
-    /// chapter's end: threads), `13-threadpool` / `pool`.
+    /// The crate's name, e.g. `chapter13-threaded`.
+    pub fn crate_name(self) -> &'static str {
+        self.step().krate
+    }
+
+    /// A crate name, or one of its short names (`12`, `13-refactor`, `13`,
+    /// `pool`, `async`): whatever [`steps::find`] knows.
     pub fn parse(name: &str) -> Option<Chapter> {
-        let name = name.trim().to_ascii_lowercase();
-        let name = name.strip_prefix("chapter").unwrap_or(&name);
-        Some(match name {
-            "12" | "12-sequential" | "sequential" => Chapter::Sequential,
-            "13-refactor" | "13r" | "refactor" => Chapter::Refactor,
-            "13" | "13-threaded" | "13t" | "threaded" => Chapter::Threaded,
-            "13-threadpool" | "13p" | "threadpool" | "pool" => Chapter::Pool,
-            "13-async" | "13a" | "async" => Chapter::Async,
-            _ => return None,
-        })
+        let step = steps::find(name)?;
+        Chapter::ALL
+            .into_iter()
+            .find(|c| c.step().krate == step.krate)
     }
 
     /// The groups of stages this chapter must pass: its own and the earlier
@@ -136,6 +148,8 @@ pub struct Options {
     pub lang: Lang,
     /// Show how to replay every request, not only the failed ones.
     pub verbose: bool,
+    /// The server's language: which fix each hint names.
+    pub server: ServerLang,
 }
 
 impl Options {
@@ -149,6 +163,7 @@ impl Options {
             beyond: false,
             lang: Lang::En,
             verbose: false,
+            server: ServerLang::Unknown,
         }
     }
 }
@@ -271,7 +286,7 @@ pub struct Outcome {
     pub measured: Text,
     /// The causes that fit what was measured, most likely first, each with
     /// its fix; empty: the stage's own [`Stage::advice`].
-    pub hint: Vec<Text>,
+    pub hint: Vec<Hint>,
     /// The failure was a connection closed, reset or refused: the checker
     /// then looks whether the server still runs at all. The text is what
     /// the stage was doing (`/logo.png`), if it said.
@@ -313,7 +328,7 @@ impl Outcome {
     }
 
     /// The causes that fit, most likely first (see [`Outcome::hint`]).
-    pub fn because(mut self, causes: Vec<Text>) -> Outcome {
+    pub fn because(mut self, causes: Vec<Hint>) -> Outcome {
         self.hint = causes;
         self
     }
@@ -350,7 +365,7 @@ pub struct Stage {
     /// Where the book (and the guide) teach it.
     pub source: Source,
     /// What to change when it fails, when the outcome names no cause.
-    pub advice: Text,
+    pub advice: Hint,
     /// The stages whose lesson this one builds on: when one of them failed
     /// or was not run, this one is not run either (a stage of a chapter not
     /// checked is ignored). Everything else runs, whatever failed.

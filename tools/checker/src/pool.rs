@@ -5,6 +5,7 @@
 use std::thread;
 use std::time::Duration;
 
+use crate::causes::hint;
 use crate::client::dur;
 use crate::text::CH13_POOL;
 use crate::threads::{
@@ -29,9 +30,11 @@ pub fn stages() -> Vec<Stage> {
                 "with N − 1 silent clients, a free worker answers at once",
             ),
             source: CH13_POOL,
-            advice: Text::new(
+            advice: hint(
                 "スレッドプール（ThreadPoolExecutor(max_workers=N)）に submit します。クライアント N 個までは同時に応答できるはずです",
                 "submit each client to a pool (ThreadPoolExecutor(max_workers=N)): up to N clients are served at the same time",
+                "クライアントをワーカー N 個のプールに任せます：pool.submit(move || worker::run(client_socket, address, &config))（pool::ThreadPool::new(max_workers)、--max-workers N）。クライアント N 個までは同時に応答できるはずです",
+                "hand each client to a pool of N workers, pool.submit(move || worker::run(client_socket, address, &config)) (pool::ThreadPool::new(max_workers), --max-workers N): up to N clients are served at the same time",
             ),
             needs: &["index", "silent-client"],
             run: free_worker,
@@ -44,9 +47,11 @@ pub fn stages() -> Vec<Stage> {
                 "N silent clients make the next wait; when one closes, it is answered",
             ),
             source: CH13_POOL,
-            advice: Text::new(
+            advice: hint(
                 "スレッドの数に上限を付けます（ThreadPoolExecutor(max_workers=N)）。上限がなければクライアントの数だけスレッドができます",
                 "bound the number of threads (ThreadPoolExecutor(max_workers=N)); without a bound, every client gets a thread",
+                "スレッドの数に上限を付けます：クライアントごとの thread::Builder::spawn ではなく、ワーカー N 個のプールの pool.submit(...)（--max-workers N）。上限がなければクライアントの数だけスレッドができます",
+                "bound the number of threads: a pool of N workers, pool.submit(...) (--max-workers N), instead of a thread::Builder::spawn per client; without a bound, every client gets a thread",
             ),
             needs: &["index", "silent-client"],
             run: bound,

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::text::{Lang, Source, Text};
+use crate::text::{Hint, Lang, ServerLang, Source, Text};
 use crate::{Chapter, Group, Options, Outcome, Repro, Stage};
 
 /// A stage's verdict.
@@ -35,8 +35,9 @@ pub struct StageResult {
     pub title: Text,
     /// What was measured (or why it was skipped).
     pub measured: Text,
-    /// The causes that fit and what to change, most likely first, when it failed.
-    pub hint: Vec<Text>,
+    /// The causes that fit and what to change, most likely first, when it
+    /// failed; each in both languages of servers, shown for the one checked.
+    pub hint: Vec<Hint>,
     /// Where the book and the guide teach it.
     pub source: Source,
     /// How to send its requests by hand.
@@ -84,8 +85,9 @@ impl StageResult {
         }
     }
 
-    /// The stage's lines of the report.
-    pub fn render(&self, lang: Lang, verbose: bool) -> String {
+    /// The stage's lines of the report, the hints for a `server` in that
+    /// language.
+    pub fn render(&self, lang: Lang, server: ServerLang, verbose: bool) -> String {
         let mark = match self.verdict {
             Verdict::Passed => "✓",
             Verdict::Failed => "✗",
@@ -106,8 +108,16 @@ impl StageResult {
                 Lang::Ja => self.source.book_ja,
                 Lang::En => self.source.book_en,
             };
-            for (i, cause) in self.hint.iter().enumerate() {
-                let label = if i == 0 { hint } else { or };
+            let lines = self.hint.iter().flat_map(|h| h.lines(server));
+            for (i, cause) in lines.enumerate() {
+                // A Rust line right after its Python twin continues it.
+                let label = if i == 0 {
+                    hint
+                } else if cause.en.starts_with("in Rust: ") {
+                    "  "
+                } else {
+                    or
+                };
                 let _ = writeln!(out, "      {label}{}", cause.get(lang));
             }
             let _ = writeln!(out, "      {book}{source}");
@@ -160,6 +170,8 @@ pub struct Report {
     pub max_workers_given: bool,
     /// Whether the beyond stages ran.
     pub beyond: bool,
+    /// The server's language, for the hints.
+    pub server: ServerLang,
     /// Every stage, in order.
     pub stages: Vec<StageResult>,
     /// The whole run.
@@ -177,9 +189,16 @@ impl Report {
                 .then(|| options.max_workers.unwrap_or(crate::DEFAULT_MAX_WORKERS)),
             max_workers_given: options.max_workers.is_some(),
             beyond: options.beyond,
+            server: options.server,
             stages: Vec::new(),
             elapsed: Duration::ZERO,
         }
+    }
+
+    /// The same report, its hints for a `server` in that language.
+    pub fn with_server(mut self, server: ServerLang) -> Report {
+        self.server = server;
+        self
     }
 
     /// True when no stage failed or was skipped.
@@ -210,7 +229,27 @@ impl Report {
                 group = Some(stage.group);
                 out.push_str(&group_heading(stage.group, lang));
             }
-            out.push_str(&stage.render(lang, verbose));
+            out.push_str(&stage.render(lang, self.server, verbose));
+        }
+        out.push_str(&self.footer(lang));
+        out
+    }
+
+    /// The report as a re-check prints it: a passed stage on one line (its
+    /// mark, name and title), the others whole.
+    pub fn render_brief(&self, lang: Lang) -> String {
+        let mut out = self.header(lang);
+        let mut group = None;
+        for stage in &self.stages {
+            if group != Some(stage.group) {
+                group = Some(stage.group);
+                out.push_str(&group_heading(stage.group, lang));
+            }
+            if stage.verdict == Verdict::Passed {
+                let _ = writeln!(out, "  ✓ {:<17} {}", stage.id, stage.title.get(lang));
+            } else {
+                out.push_str(&stage.render(lang, self.server, false));
+            }
         }
         out.push_str(&self.footer(lang));
         out
@@ -271,6 +310,9 @@ impl Report {
                 if failed + skipped == 0 {
                     let _ = writeln!(line, "{} の項目はすべて合格です", self.chapter.crate_name());
                 } else {
+                    if failed > 0 && self.server == ServerLang::Unknown {
+                        line.push_str("ヒントは Python と Rust の両方で示しました。片方だけにするには --server python か --server rust を付けます\n");
+                    }
                     line.push_str("使い方：docs/ja/check-your-server.md\n");
                 }
                 line
@@ -287,6 +329,9 @@ impl Report {
                 if failed + skipped == 0 {
                     let _ = writeln!(line, "Every stage of {} passed", self.chapter.crate_name());
                 } else {
+                    if failed > 0 && self.server == ServerLang::Unknown {
+                        line.push_str("The hints name the fix in Python and in Rust; --server python or --server rust shows one\n");
+                    }
                     line.push_str("How to use the checker: docs/en/check-your-server.md\n");
                 }
                 line

@@ -70,6 +70,108 @@ impl Text {
     }
 }
 
+/// The language of the server checked, which decides the fix a hint names:
+/// the book's Python, or this workspace's Rust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServerLang {
+    /// Not known (a server already running, no `--server`): both fixes.
+    #[default]
+    Unknown,
+    /// The book's language: `python webserver.py`.
+    Python,
+    /// A Rust exercise or step: `cargo run …`, or a binary under `target/`.
+    Rust,
+}
+
+impl ServerLang {
+    /// `python` or `rust` (`--server`); anything else is not a language.
+    pub fn parse(name: &str) -> Option<ServerLang> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "python" | "py" => Some(ServerLang::Python),
+            "rust" | "rs" => Some(ServerLang::Rust),
+            _ => None,
+        }
+    }
+
+    /// What a command runs, from its words: `python`, `py` or a `.py` file
+    /// is Python; `cargo`, `rustc` or a program under a `target/` folder
+    /// (`target/debug/chapter13-threaded`) is Rust.
+    pub fn of_command(words: &[String]) -> ServerLang {
+        let Some(program) = words.first() else {
+            return ServerLang::Unknown;
+        };
+        let path = std::path::Path::new(program);
+        let name = path
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let in_target = path.components().any(|c| c.as_os_str() == "target");
+        if name.starts_with("python") || name == "py" || name.starts_with("pypy") {
+            ServerLang::Python
+        } else if name == "cargo" || name == "rustc" || in_target {
+            ServerLang::Rust
+        } else if words.iter().skip(1).any(|w| w.ends_with(".py")) {
+            ServerLang::Python
+        } else {
+            ServerLang::Unknown
+        }
+    }
+}
+
+/// A cause and its fix, twice: in the book's Python names
+/// (`WorkerThread(...).start()`, `MIME_TYPES`), and in this workspace's Rust
+/// names (`thread::Builder::spawn`, `get_content_type`). The report shows the
+/// one for the server's language ([`ServerLang`]), or both when it is not
+/// known.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Hint {
+    /// For a Python server, as the book writes it.
+    pub python: Text,
+    /// For a Rust server, in this workspace's names.
+    pub rust: Text,
+}
+
+impl Hint {
+    /// A cause whose fix is written differently in each language.
+    pub fn new(python: Text, rust: Text) -> Hint {
+        Hint { python, rust }
+    }
+
+    /// A cause whose words fit both languages.
+    pub fn same(text: Text) -> Hint {
+        Hint {
+            python: text.clone(),
+            rust: text,
+        }
+    }
+
+    /// The lines for `server`: one, or for an unknown language the Python
+    /// one and then the Rust one, labelled, when they differ.
+    pub fn lines(&self, server: ServerLang) -> Vec<Text> {
+        match server {
+            ServerLang::Python => vec![self.python.clone()],
+            ServerLang::Rust => vec![self.rust.clone()],
+            ServerLang::Unknown if self.python == self.rust => vec![self.python.clone()],
+            ServerLang::Unknown => vec![
+                self.python.clone(),
+                Text::new(
+                    format!("Rust なら：{}", self.rust.ja),
+                    format!("in Rust: {}", self.rust.en),
+                ),
+            ],
+        }
+    }
+
+    /// The version for `server`'s language (Python when not known).
+    pub fn get(&self, server: ServerLang) -> &Text {
+        match server {
+            ServerLang::Rust => &self.rust,
+            ServerLang::Python | ServerLang::Unknown => &self.python,
+        }
+    }
+}
+
 /// A section of the book, and the guide page that follows it.
 #[derive(Debug, Clone, Copy)]
 pub struct Source {
