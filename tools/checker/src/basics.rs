@@ -39,8 +39,8 @@ pub fn stages() -> Vec<Stage> {
             advice: hint(
                 "リクエストラインからパスを取り出し、static/ のファイルを読んで、200 OK と Content-Length を付けて返します",
                 "take the path from the request line, read that file under static/, and answer 200 OK with its Content-Length",
-                "リクエストのパスのファイルを common::open_static_file(&config.static_root, &request.path) で開き、Response::file(file, content_type) を response.send(&mut client_socket) で返します",
-                "open the file the request's path names with common::open_static_file(&config.static_root, &request.path), and answer Response::file(file, content_type) with response.send(&mut client_socket)",
+                "リクエストのパスのファイルを common::open_static_file(&config.static_root, &request.path) で開き、Response::file(file, content_type) を response.send(&client_socket) で返します",
+                "open the file the request's path names with common::open_static_file(&config.static_root, &request.path), and answer Response::file(file, content_type) with response.send(&client_socket)",
             ),
             needs: &[],
             run: index,
@@ -56,8 +56,8 @@ pub fn stages() -> Vec<Stage> {
             advice: hint(
                 "accept からレスポンスの送信までを while True のループに入れ、1 回ごとにクライアントのソケットを閉じます",
                 "put everything from accept to sending the response in a `while True` loop, closing the client's socket each time",
-                "server_socket.accept() から response.send(&mut client_socket) までを loop { … } に入れます。1 回ごとに client_socket が drop され、接続が閉じます",
-                "put everything from server_socket.accept() to response.send(&mut client_socket) inside loop { … }: each round drops client_socket, which closes the connection",
+                "server_socket.accept() から response.send(&client_socket) までを loop { … } に入れます。1 回ごとに client_socket が drop され、接続が閉じます",
+                "put everything from server_socket.accept() to response.send(&client_socket) inside loop { … }: each round drops client_socket, which closes the connection",
             ),
             needs: &["index"],
             run: repeat,
@@ -139,8 +139,8 @@ fn line_endings_advice() -> Hint {
     hint(
         "ステータスラインとヘッダーの各行を、本のとおり \\r\\n で終えます（response_line = \"HTTP/1.1 200 OK\\r\\n\"、response_header += \"...\\r\\n\"）。curl やブラウザは \\n だけでも受け付けるので、違いはチェッカーでしか見えません",
         "end the status line and every header line with \\r\\n, as the book does (response_line = \"HTTP/1.1 200 OK\\r\\n\", response_header += \"...\\r\\n\"); curl and browsers accept a bare \\n, so only the checker shows it",
-        "ステータスラインとヘッダーの各行を \\r\\n で終えます。response.send(&mut client_socket) はそう書きます。ヘッダーを自分で書くなら writeln! ではなく write!(…, \"…\\r\\n\") です（writeln! は \\n だけを書きます）。curl やブラウザは \\n だけでも受け付けるので、違いはチェッカーでしか見えません",
-        "end the status line and every header line with \\r\\n: response.send(&mut client_socket) does; writing the head yourself, use write!(…, \"…\\r\\n\"), not writeln!, which writes a bare \\n; curl and browsers accept a bare \\n, so only the checker shows it",
+        "ステータスラインとヘッダーの各行を \\r\\n で終えます。response.send(&client_socket) はそう書きます。ヘッダーを自分で書くなら writeln! ではなく write!(…, \"…\\r\\n\") です（writeln! は \\n だけを書きます）。curl やブラウザは \\n だけでも受け付けるので、違いはチェッカーでしか見えません",
+        "end the status line and every header line with \\r\\n: response.send(&client_socket) does; writing the head yourself, use write!(…, \"…\\r\\n\"), not writeln!, which writes a bare \\n; curl and browsers accept a bare \\n, so only the checker shows it",
     )
 }
 
@@ -157,8 +157,8 @@ fn garbage_advice() -> Hint {
     hint(
         "HTTP でないバイト列では、リクエストの分解（request.split(b\"\\r\\n\") や request_line.decode().split(\" \")）が ValueError や UnicodeDecodeError を投げます。1 回分の処理を try / except Exception で囲み、例外はログに出して次の accept に戻ります（本の 89-97行目）",
         "bytes that are not HTTP make the parsing raise (request.split(b\"\\r\\n\") or request_line.decode().split(\" \"): ValueError, UnicodeDecodeError): wrap one client's handling in try / except Exception, log the exception and go back to accept (the book's lines 89-97)",
-        "HTTP でないバイト列には common::receive_request(&mut client_socket) が Err を返します。unwrap() で panic させず、1 回分の処理の中では ? で返し、外側の if let Err(err) で common::report_error(&mut client_socket, &err) に渡して、次の accept に戻ります（本の try / except）",
-        "for bytes that are not HTTP, common::receive_request(&mut client_socket) returns Err: instead of a panicking unwrap(), return it with ? from one client's handling, take it with if let Err(err) around that, hand it to common::report_error(&mut client_socket, &err) and go back to accept (the book's try / except)",
+        "HTTP でないバイト列には common::receive_request(&mut client_socket) が Err を返します。unwrap() で panic させず、1 回分の処理の中では ? で返し、外側の if let Err(err) で common::report_error(&client_socket, &err) に渡して、次の accept に戻ります（本の try / except）",
+        "for bytes that are not HTTP, common::receive_request(&mut client_socket) returns Err: instead of a panicking unwrap(), return it with ? from one client's handling, take it with if let Err(err) around that, hand it to common::report_error(&client_socket, &err) and go back to accept (the book's try / except)",
     )
 }
 
@@ -554,15 +554,7 @@ fn repeat(ctx: &Ctx) -> Outcome {
                         plural(i)
                     ),
                 );
-                return outcome.because(vec![
-                    hint(
-                        "accept から送信までが while True: のループに入っていないので、1 回応答すると serve() が終わります。本のループは server_socket.accept() の前から始まります",
-                        "accept to send is not inside a while True: loop, so serve() returns after one answer; the book's loop begins before server_socket.accept()",
-                        "accept から送信までが loop { … } に入っていないので、1 回応答すると serve が終わります（chapter11-answer-once の形のままです）。server_socket.accept() とそのあとの全部をループに入れます",
-                        "accept to send is not inside loop { … }, so serve returns after one answer (still the shape of chapter11-answer-once); put server_socket.accept() and everything after it inside the loop",
-                    ),
-                    causes::console(),
-                ]);
+                return outcome.because(vec![no_loop(), causes::console()]);
             }
             Err(err @ client::FetchError::NoAnswer(_)) => {
                 let outcome = Outcome::failed_fetch(&err, Some(context.clone()), repro);
@@ -579,6 +571,15 @@ fn repeat(ctx: &Ctx) -> Outcome {
                     "ループが次の server_socket.accept() に戻っていません。accept が loop { … } の中にあるか、ループの中で前のクライアントのソケットを読み続けていないか確かめます",
                     "the loop does not reach server_socket.accept() again: check that accept is inside the loop { … }, and that the loop is not still reading the previous client's socket",
                 )]);
+            }
+            // Connected, then closed or reset without an answer: a server that
+            // ended after its answer drops the connections still queued, as a
+            // crash on this request does. The same request was answered just
+            // before, so an end with no loop comes first.
+            Err(err) if err.is_lost() => {
+                let mut outcome = Outcome::failed_fetch(&err, Some(context), repro);
+                outcome.hint.insert(0, no_loop());
+                return outcome;
             }
             Err(err) => return Outcome::failed_fetch(&err, Some(context), repro),
         };
@@ -599,6 +600,16 @@ fn repeat(ctx: &Ctx) -> Outcome {
             ),
         ),
         repro,
+    )
+}
+
+/// The hint for a server that ends after one answer.
+fn no_loop() -> Hint {
+    hint(
+        "accept から送信までが while True: のループに入っていないので、1 回応答すると serve() が終わります。本のループは server_socket.accept() の前から始まります",
+        "accept to send is not inside a while True: loop, so serve() returns after one answer; the book's loop begins before server_socket.accept()",
+        "accept から送信までが loop { … } に入っていないので、1 回応答すると serve が終わります（chapter11-answer-once の形のままです）。server_socket.accept() とそのあとの全部をループに入れます",
+        "accept to send is not inside loop { … }, so serve returns after one answer (still the shape of chapter11-answer-once); put server_socket.accept() and everything after it inside the loop",
     )
 }
 

@@ -60,8 +60,8 @@ pub fn stages() -> Vec<Stage> {
             hint(
                 "HEAD には GET と同じヘッダーを返し、本文は送りません。curl -I やリンクチェッカー、キャッシュが使います",
                 "answer HEAD with GET's headers and no body; curl -I, link checkers and caches use it",
-                "HEAD には GET と同じヘッダーを返し、本文は送りません。Connection::new で包んだソケットは HEAD のリクエストを覚えていて、response.send(&mut client_socket) が本文を省きます。curl -I やリンクチェッカー、キャッシュが使います",
-                "answer HEAD with GET's headers and no body: the socket wrapped in Connection::new remembers a HEAD request, and response.send(&mut client_socket) leaves the body out; curl -I, link checkers and caches use it",
+                "HEAD には GET と同じヘッダーを返し、本文は送りません。Connection::new で包んだソケットは HEAD のリクエストを覚えていて、response.send(&client_socket) が本文を省きます。curl -I やリンクチェッカー、キャッシュが使います",
+                "answer HEAD with GET's headers and no body: the socket wrapped in Connection::new remembers a HEAD request, and response.send(&client_socket) leaves the body out; curl -I, link checkers and caches use it",
             ),
             head,
         ),
@@ -71,8 +71,8 @@ pub fn stages() -> Vec<Stage> {
             hint(
                 "解釈できないリクエストには 400 Bad Request を返します。何も返さずに閉じると、クライアントには理由が分かりません",
                 "answer 400 Bad Request to what cannot be parsed; closing without a word leaves the client guessing",
-                "解釈できないリクエストには 400 Bad Request を返します。common::receive_request の Err を common::report_error(&mut client_socket, &err) に渡すと 400 を送ります。何も返さずに閉じると、クライアントには理由が分かりません",
-                "answer 400 Bad Request to what cannot be parsed: common::report_error(&mut client_socket, &err) sends it for common::receive_request's Err; closing without a word leaves the client guessing",
+                "解釈できないリクエストには 400 Bad Request を返します。common::receive_request の Err を common::report_error(&client_socket, &err) に渡すと 400 を送ります。何も返さずに閉じると、クライアントには理由が分かりません",
+                "answer 400 Bad Request to what cannot be parsed: common::report_error(&client_socket, &err) sends it for common::receive_request's Err; closing without a word leaves the client guessing",
             ),
             malformed,
         ),
@@ -124,8 +124,8 @@ pub fn stages() -> Vec<Stage> {
             hint(
                 "socket.send() は一部しか送らないことがあります。sendall() を使うか、送れたバイト数を確かめて送り続けます",
                 "socket.send() may send only part: use sendall(), or check how much was sent and go on",
-                "write は一部しか書かないことがあります。response.send(&mut client_socket) はファイルを最後まで書きます。自分で書くなら write_all を使います",
-                "write may write only part: response.send(&mut client_socket) writes the whole file; writing it yourself, use write_all",
+                "write は一部しか書かないことがあります。response.send(&client_socket) はファイルを最後まで書きます。自分で書くなら write_all を使います",
+                "write may write only part: response.send(&client_socket) writes the whole file; writing it yourself, use write_all",
             ),
             large_file,
         ),

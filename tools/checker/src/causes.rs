@@ -20,16 +20,16 @@ pub fn of_fetch(err: &FetchError) -> Vec<Hint> {
         FetchError::NoAnswer(_) => vec![hint(
             "接続は受け付けられましたが、何も返ってきません。このリクエストに client_socket.send(response) まで届いているか確かめます。クライアントが閉じるまで recv を繰り返すループは、応答を待つクライアントと互いに待ち続けます（本は recv(4096) を 1 回だけ呼びます）",
             "the connection was accepted but nothing came back: check that this request reaches client_socket.send(response); a loop that calls recv until the client closes waits forever, while the client waits for the answer (the book calls recv(4096) once)",
-            "接続は受け付けられましたが、何も返ってきません。このリクエストが response.send(&mut client_socket) まで届いているか確かめます。common::receive_request(&mut client_socket) はリクエストを 1 つだけ読みます。クライアントが閉じるまで自分で読み続けるループは、応答を待つクライアントと互いに待ち続けます",
-            "the connection was accepted but nothing came back: check that this request reaches response.send(&mut client_socket); common::receive_request(&mut client_socket) reads one request, while a loop of your own that reads until the client closes waits forever, and the client waits for the answer",
+            "接続は受け付けられましたが、何も返ってきません。このリクエストが response.send(&client_socket) まで届いているか確かめます。common::receive_request(&mut client_socket) はリクエストを 1 つだけ読みます。クライアントが閉じるまで自分で読み続けるループは、応答を待つクライアントと互いに待ち続けます",
+            "the connection was accepted but nothing came back: check that this request reaches response.send(&client_socket); common::receive_request(&mut client_socket) reads one request, while a loop of your own that reads until the client closes waits forever, and the client waits for the answer",
         )],
         FetchError::Stalled {
             expected: Some(_), ..
         } => vec![hint(
             "Content-Length は送る本文のバイト数 len(response_body) にし、本文を全部送ります（send は一部しか送らないことがあります。sendall なら全部送ります）",
             "make Content-Length the byte count of the body sent, len(response_body), and send all of it (send may send only part; sendall sends it all)",
-            "Content-Length は本文のバイト数にし、本文を全部送ります。Response::file(file, content_type) を response.send(&mut client_socket) で送れば両方とも正しくなります（自分で書くなら write は一部しか書かないことがあるので write_all）",
-            "make Content-Length the body's byte count and send all of it: Response::file(file, content_type) sent with response.send(&mut client_socket) does both (writing it yourself, write may write only part: write_all writes it all)",
+            "Content-Length は本文のバイト数にし、本文を全部送ります。Response::file(file, content_type) を response.send(&client_socket) で送れば両方とも正しくなります（自分で書くなら write は一部しか書かないことがあるので write_all）",
+            "make Content-Length the body's byte count and send all of it: Response::file(file, content_type) sent with response.send(&client_socket) does both (writing it yourself, write may write only part: write_all writes it all)",
         )],
         FetchError::Stalled { expected: None, .. } => vec![empty_line()],
         FetchError::NoLength { .. } => vec![hint(
@@ -45,8 +45,8 @@ pub fn of_fetch(err: &FetchError) -> Vec<Hint> {
         FetchError::BadHead { .. } => vec![hint(
             "ステータスラインは response_line = \"HTTP/1.1 200 OK\\r\\n\"、ヘッダーは 1 行ずつ「名前: 値\\r\\n」の形で書きます（本の response_header += \"Content-Length: ...\\r\\n\"）",
             "write the status line as response_line = \"HTTP/1.1 200 OK\\r\\n\" and each header as one line `Name: value\\r\\n` (the book's response_header += \"Content-Length: ...\\r\\n\")",
-            "ステータスラインとヘッダーは response.send(&mut client_socket) が書きます。自分で書くなら、ステータスラインは \"HTTP/1.1 200 OK\\r\\n\"、ヘッダーは 1 行ずつ「名前: 値\\r\\n」の形です",
-            "response.send(&mut client_socket) writes the status line and the headers; writing them yourself, the status line is \"HTTP/1.1 200 OK\\r\\n\" and each header one line `Name: value\\r\\n`",
+            "ステータスラインとヘッダーは response.send(&client_socket) が書きます。自分で書くなら、ステータスラインは \"HTTP/1.1 200 OK\\r\\n\"、ヘッダーは 1 行ずつ「名前: 値\\r\\n」の形です",
+            "response.send(&client_socket) writes the status line and the headers; writing them yourself, the status line is \"HTTP/1.1 200 OK\\r\\n\" and each header one line `Name: value\\r\\n`",
         )],
         FetchError::Closed | FetchError::ClosedMidHead(_) | FetchError::Reset(_) => {
             vec![exception()]
@@ -54,8 +54,8 @@ pub fn of_fetch(err: &FetchError) -> Vec<Hint> {
         FetchError::NotHttp(_) => vec![hint(
             "応答はステータスライン（本の response_line = \"HTTP/1.1 200 OK\\r\\n\"）で始め、ヘッダー、空行、本文の順に送ります",
             "start the answer with the status line (the book's response_line = \"HTTP/1.1 200 OK\\r\\n\"), then the headers, an empty line, and the body",
-            "応答は Response（Response::file(file, content_type) や Response::not_found()）で作り、response.send(&mut client_socket) で送ります。ステータスライン、ヘッダー、空行、本文の順に書かれます",
-            "make the answer a Response (Response::file(file, content_type), Response::not_found()) and send it with response.send(&mut client_socket): it writes the status line, the headers, an empty line and the body, in that order",
+            "応答は Response（Response::file(file, content_type) や Response::not_found()）で作り、response.send(&client_socket) で送ります。ステータスライン、ヘッダー、空行、本文の順に書かれます",
+            "make the answer a Response (Response::file(file, content_type), Response::not_found()) and send it with response.send(&client_socket): it writes the status line, the headers, an empty line and the body, in that order",
         )],
         FetchError::Unended(_) => vec![hint(
             "Content-Length を付け、そのバイト数だけ送ったら接続を閉じます",
@@ -72,8 +72,8 @@ pub fn empty_line() -> Hint {
     hint(
         "ヘッダーのあとに空行（\\r\\n）を送ってから本文を送ります：本の response = (response_line + response_header + \"\\r\\n\").encode() + response_body",
         "send an empty line (\\r\\n) after the headers, before the body: the book's response = (response_line + response_header + \"\\r\\n\").encode() + response_body",
-        "ヘッダーのあとに空行（\\r\\n）を送ってから本文を送ります。response.send(&mut client_socket) は空行を書きます。ヘッダーを自分で書くなら、最後を \"\\r\\n\\r\\n\" で終えます",
-        "send an empty line (\\r\\n) after the headers, before the body: response.send(&mut client_socket) writes it; writing the head yourself, end it with \"\\r\\n\\r\\n\"",
+        "ヘッダーのあとに空行（\\r\\n）を送ってから本文を送ります。response.send(&client_socket) は空行を書きます。ヘッダーを自分で書くなら、最後を \"\\r\\n\\r\\n\" で終えます",
+        "send an empty line (\\r\\n) after the headers, before the body: response.send(&client_socket) writes it; writing the head yourself, end it with \"\\r\\n\\r\\n\"",
     )
 }
 
@@ -82,8 +82,8 @@ pub fn exception() -> Hint {
     hint(
         "このリクエストの処理中に例外が起きています。サーバーのコンソールに出ているトレースバック（本の except の traceback.print_exc()）が、例外を起こした行を示します",
         "an exception while handling this request: the server's console shows the traceback (the book's except prints it with traceback.print_exc()), naming the line that raised",
-        "このリクエストの処理中にエラーか panic が起きています。サーバーのコンソールに、common::report_error(&mut client_socket, &err) が書いたエラーか、panic の場所（thread '…' panicked at src/…:行）が出ています",
-        "an error or a panic while handling this request: the server's console shows the error common::report_error(&mut client_socket, &err) logged, or where the panic was (thread '…' panicked at src/…:LINE)",
+        "このリクエストの処理中にエラーか panic が起きています。サーバーのコンソールに、common::report_error(&client_socket, &err) が書いたエラーか、panic の場所（thread '…' panicked at src/…:行）が出ています",
+        "an error or a panic while handling this request: the server's console shows the error common::report_error(&client_socket, &err) logged, or where the panic was (thread '…' panicked at src/…:LINE)",
     )
 }
 
@@ -102,8 +102,8 @@ pub fn console() -> Hint {
     hint(
         "サーバーのコンソールを見てください。プロセスが終わっていれば、最後のトレースバックが止まった行を示します。1 回分の処理を try / except で囲めば、例外があってもループは続きます",
         "look at the server's console: if the process ended, the last traceback there names the line it stopped at; with one client's handling inside try / except, the loop goes on after an exception",
-        "サーバーのコンソールを見てください。プロセスが終わっていれば、最後の panic のメッセージが止まった行を示します（unwrap() や expect() の失敗など）。1 回分の処理のエラーを if let Err(err) で受けて common::report_error(&mut client_socket, &err) に渡せば、ループは続きます",
-        "look at the server's console: if the process ended, the last panic message names the line it stopped at (an unwrap() or expect() that failed, say); take one client's error with if let Err(err) and hand it to common::report_error(&mut client_socket, &err), and the loop goes on",
+        "サーバーのコンソールを見てください。プロセスが終わっていれば、最後の panic のメッセージが止まった行を示します（unwrap() や expect() の失敗など）。1 回分の処理のエラーを if let Err(err) で受けて common::report_error(&client_socket, &err) に渡せば、ループは続きます",
+        "look at the server's console: if the process ended, the last panic message names the line it stopped at (an unwrap() or expect() that failed, say); take one client's error with if let Err(err) and hand it to common::report_error(&client_socket, &err), and the loop goes on",
     )
 }
 

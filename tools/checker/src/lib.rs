@@ -67,7 +67,7 @@ pub enum Chapter {
     Threaded,
     /// Where the column points: a bounded pool of threads.
     Pool,
-    /// Past the column: a task per client on a few threads (as nginx does).
+    /// Beyond the book: a task per client on a few threads (as nginx does).
     Async,
 }
 

@@ -37,7 +37,7 @@ pub const FRESH_TRIES: usize = 3;
 
 /// Where the guide teaches the step (the book has no code for it).
 pub const CH13_ASYNC: Source = Source {
-    book_ja: "本にはありません（第13章のコラムの先：nginx のように、クライアントごとにスレッドではなくタスクを使う）",
+    book_ja: "本にはありません（本の先：nginx のように、クライアントごとにスレッドではなくタスクを使う）",
     book_en: "not in the book (past chapter 13's column: a task per client instead of a thread, as nginx does)",
     guide: "chapter13-async.md",
 };
@@ -50,7 +50,7 @@ pub fn stages() -> Vec<Stage> {
         needs: &["index"],
         title: Text::new(
             format!(
-                "黙っているクライアントが {MANY} 個つながっていても、新しいクライアントにすぐ応答する"
+                "何も送らないクライアントが {MANY} 個つながっていても、新しいクライアントにすぐ応答する"
             ),
             format!("with {MANY} silent clients connected, a new client is answered at once"),
         ),
@@ -199,7 +199,7 @@ pub fn judge(seen: &Crowd, own_limit: Option<u64>, repro: Vec<Text>) -> Outcome 
         let mut outcome = Outcome::fail(
             Text::new(
                 format!(
-                    "黙っているクライアントを {k} 個つなごうとしましたが、{} 個目で止まりました（{}）：サーバーが受け付けないので、接続は listen キューにたまり、キューがいっぱいになると新しい接続は待たされます",
+                    "何も送らないクライアントを {k} 個つなごうとしましたが、{} 個目で止まりました（{}）：サーバーが受け付けないので、接続は listen キューにたまり、キューがいっぱいになると新しい接続は待たされます",
                     seen.held + 1,
                     err.describe().ja
                 ),
@@ -239,7 +239,7 @@ pub fn judge(seen: &Crowd, own_limit: Option<u64>, repro: Vec<Text>) -> Outcome 
         ),
     };
     let who = Text::new(
-        format!("黙っているクライアント {k} 個{}", fewer.ja),
+        format!("何も送らないクライアント {k} 個{}", fewer.ja),
         format!("{k} silent clients{}", fewer.en),
     );
     let before = late_before(&seen.late);
@@ -273,7 +273,7 @@ pub fn judge(seen: &Crowd, own_limit: Option<u64>, repro: Vec<Text>) -> Outcome 
         Ok(reply) => Outcome::fail(
             Text::new(
                 format!(
-                    "{}が接続している間、新しいクライアントへの応答に {}かかりました{}：上限つきのプールなら、ワーカーが黙っているクライアントにつかまり、読み込みタイムアウトで空くまで待たされます{}",
+                    "{}が接続している間、新しいクライアントへの応答に {}かかりました{}：上限つきのプールなら、ワーカーが何も送らないクライアントにつかまり、読み込みタイムアウトで空くまで待たされます{}",
                     who.ja,
                     dur(reply.elapsed).ja,
                     before.ja,
@@ -344,15 +344,15 @@ fn late_before(late: &[Duration]) -> Text {
 /// client; unseen, both fit.
 pub fn waiting_causes(threads: Option<(u32, u64)>, k: usize) -> Vec<Hint> {
     let pool = hint(
-        "上限つきのプール（ThreadPoolExecutor(max_workers=N)）：ワーカー N 個が黙っているクライアントにつかまり、N+1 個目からは待たされます。上限は守ったまま待たせないには、クライアントごとにスレッドではなくタスクを作ります（asyncio.start_server と async def のハンドラー）",
+        "上限つきのプール（ThreadPoolExecutor(max_workers=N)）：ワーカー N 個が何も送らないクライアントにつかまり、N+1 個目からは待たされます。上限は守ったまま待たせないには、クライアントごとにスレッドではなくタスクを作ります（asyncio.start_server と async def のハンドラー）",
         "a bounded pool (ThreadPoolExecutor(max_workers=N)): its N workers are held by silent clients and client N+1 waits; to keep a bound and not wait, give each client a task instead of a thread (asyncio.start_server with an async def handler)",
-        "上限つきのプール（--max-workers N）：ワーカー N 個が黙っているクライアントにつかまり、N+1 個目からは待たされます。上限は守ったまま待たせないには、クライアントごとにスレッドではなくタスクを作ります（chapter13-async の tokio::spawn）",
+        "上限つきのプール（--max-workers N）：ワーカー N 個が何も送らないクライアントにつかまり、N+1 個目からは待たされます。上限は守ったまま待たせないには、クライアントごとにスレッドではなくタスクを作ります（chapter13-async の tokio::spawn）",
         "a bounded pool (--max-workers N): its N workers are held by silent clients and client N+1 waits; to keep a bound and not wait, give each client a task instead of a thread (chapter13-async's tokio::spawn)",
     );
     let sequential = hint(
-        "クライアントごとのスレッドもタスクもない：accept したクライアントを serve() のループ自身が処理するので、黙っているクライアント 1 個で次の accept が止まります（第13章の WorkerThread(...).start()）",
+        "クライアントごとのスレッドもタスクもない：accept したクライアントを serve() のループ自身が処理するので、何も送らないクライアント 1 個で次の accept が止まります（第13章の WorkerThread(...).start()）",
         "no thread or task per client: serve()'s loop handles each accepted client itself, so one silent client stops the next accept (chapter 13's WorkerThread(...).start())",
-        "クライアントごとのスレッドもタスクもない：accept したクライアントを serve のループ自身が処理するので、黙っているクライアント 1 個で次の accept が止まります（第13章の thread::Builder::spawn か、tokio::spawn）",
+        "クライアントごとのスレッドもタスクもない：accept したクライアントを serve のループ自身が処理するので、何も送らないクライアント 1 個で次の accept が止まります（第13章の thread::Builder::spawn か、tokio::spawn）",
         "no thread or task per client: serve's loop handles each accepted client itself, so one silent client stops the next accept (chapter 13's thread::Builder::spawn, or tokio::spawn)",
     );
     match threads {

@@ -26,7 +26,7 @@ pub fn stages() -> Vec<Stage> {
             id: "pool-free-worker",
             group: Group::Pool,
             title: Text::new(
-                "黙っているクライアントが N − 1 個でも、空いたワーカーがすぐ応答する",
+                "何も送らないクライアントが N − 1 個でも、空いたワーカーがすぐ応答する",
                 "with N − 1 silent clients, a free worker answers at once",
             ),
             source: CH13_POOL,
@@ -43,7 +43,7 @@ pub fn stages() -> Vec<Stage> {
             id: "pool-bound",
             group: Group::Pool,
             title: Text::new(
-                "黙っているクライアントが N 個だと次は待たされ、1 個閉じればすぐ応答する",
+                "何も送らないクライアントが N 個だと次は待たされ、1 個閉じればすぐ応答する",
                 "N silent clients make the next wait; when one closes, it is answered",
             ),
             source: CH13_POOL,
@@ -107,7 +107,7 @@ fn bound(ctx: &Ctx) -> Outcome {
             ),
         ),
         Text::new(
-            "もう一つ別のターミナルで。待たされるので、黙っているクライアントを 1 個 Ctrl+C で閉じると応答が来る",
+            "もう一つ別のターミナルで。待たされるので、何も送らないクライアントを 1 個 Ctrl+C で閉じると応答が来る",
             "in one more terminal: it waits; close one silent client with Ctrl+C, and it is answered",
         ),
     );
@@ -139,7 +139,7 @@ fn bound(ctx: &Ctx) -> Outcome {
         return Outcome::fail(
             Text::new(
                 format!(
-                    "黙っているクライアント {n} 個が接続しているのに、次のクライアントに {}で応答しました：このサーバーは同時に {n} 個より多くのクライアントに応答します。上限がないか、{n} より大きい上限です（プールの上限が {n} でなければ --max-workers で指定してください）",
+                    "何も送らないクライアント {n} 個が接続しているのに、次のクライアントに {}で応答しました：このサーバーは同時に {n} 個より多くのクライアントに応答します。上限がないか、{n} より大きい上限です（プールの上限が {n} でなければ --max-workers で指定してください）",
                     waited.ja
                 ),
                 format!(
@@ -155,7 +155,7 @@ fn bound(ctx: &Ctx) -> Outcome {
         return Outcome::pass(
             Text::new(
                 format!(
-                    "黙っているクライアント {n} 個の間、次のクライアントは {} 待ち、サーバーの読み込みタイムアウトで空いたワーカーが応答しました",
+                    "何も送らないクライアント {n} 個の間、次のクライアントは {} 待ち、サーバーの読み込みタイムアウトで空いたワーカーが応答しました",
                     waited.ja
                 ),
                 format!(
@@ -171,7 +171,7 @@ fn bound(ctx: &Ctx) -> Outcome {
         Some(after) if after < PROMPT => Outcome::pass(
             Text::new(
                 format!(
-                    "黙っているクライアント {n} 個の間、次のクライアントは {}以上待ち、1 個閉じてから {}で応答されました",
+                    "何も送らないクライアント {n} 個の間、次のクライアントは {}以上待ち、1 個閉じてから {}で応答されました",
                     hold.ja,
                     dur(after).ja
                 ),
@@ -186,7 +186,7 @@ fn bound(ctx: &Ctx) -> Outcome {
         Some(after) => Outcome::fail(
             Text::new(
                 format!(
-                    "黙っているクライアントを 1 個閉じてから、応答まで {}かかりました",
+                    "何も送らないクライアントを 1 個閉じてから、応答まで {}かかりました",
                     dur(after).ja
                 ),
                 format!(
@@ -206,7 +206,7 @@ fn bound(ctx: &Ctx) -> Outcome {
             let mut outcome = Outcome::failed_fetch(
                 &err,
                 Some(Text::new(
-                    "黙っているクライアントを 1 個閉じたあと",
+                    "何も送らないクライアントを 1 個閉じたあと",
                     "after a silent client closed",
                 )),
                 repro,

@@ -42,10 +42,14 @@ pub fn parse_listening(proc_net_tcp: &str, port: u16) -> Option<Listening> {
 
 /// The socket listening on `port` on this machine, IPv4 or IPv6.
 pub fn listening(port: u16) -> Option<Listening> {
-    ["/proc/net/tcp", "/proc/net/tcp6"]
-        .iter()
-        .filter_map(|path| read(path))
-        .find_map(|text| parse_listening(&text, port))
+    if cfg!(target_os = "linux") {
+        ["/proc/net/tcp", "/proc/net/tcp6"]
+            .iter()
+            .filter_map(|path| read(path))
+            .find_map(|text| parse_listening(&text, port))
+    } else {
+        None
+    }
 }
 
 /// The inode of the socket listening on `port` in a `/proc/net/tcp` text.
@@ -67,7 +71,11 @@ pub fn server_pid(ip: IpAddr, port: u16) -> Option<u32> {
         return None;
     }
     let socket = format!("socket:[{}]", listening(port)?.inode);
-    let procs = std::fs::read_dir("/proc").ok()?;
+    let procs = if cfg!(target_os = "linux") {
+        std::fs::read_dir("/proc").ok()?
+    } else {
+        return None;
+    };
     procs.flatten().find_map(|entry| {
         let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
         let fds = std::fs::read_dir(entry.path().join("fd")).ok()?;
@@ -79,7 +87,11 @@ pub fn server_pid(ip: IpAddr, port: u16) -> Option<u32> {
 
 /// A field of `/proc/PID/status`, e.g. `Threads:` or `VmRSS:` (kB), as a number.
 pub fn status_field(pid: u32, name: &str) -> Option<u64> {
-    let status = read(&format!("/proc/{pid}/status"))?;
+    let status = if cfg!(target_os = "linux") {
+        read(&format!("/proc/{pid}/status"))?
+    } else {
+        return None;
+    };
     let line = status.lines().find(|l| l.starts_with(name))?;
     line[name.len()..].split_whitespace().next()?.parse().ok()
 }

@@ -357,13 +357,13 @@ pub fn group_heading(group: Group, lang: Lang) -> String {
         (Group::Pool, Lang::En) => {
             "Chapter 13's column 「スレッドを扱う際の注意点」: a bounded pool"
         }
-        (Group::Async, Lang::Ja) => "コラムの先：クライアントごとにタスク（chapter13-async）",
-        (Group::Async, Lang::En) => "Past the column: a task per client (chapter13-async)",
+        (Group::Async, Lang::Ja) => "本の先：クライアントごとにタスク（chapter13-async）",
+        (Group::Async, Lang::En) => "Beyond the book: a task per client (chapter13-async)",
         (Group::Beyond, Lang::Ja) => {
-            "本の先へ（--beyond）：本のコードは通らない前提です。実際のネットワークに出すサーバーには必要なことです"
+            "本番に向けて（--beyond）：本のコードは通らない前提です。実際のネットワークに出すサーバーには必要なことです"
         }
         (Group::Beyond, Lang::En) => {
-            "Beyond the book (--beyond): the book's code is not expected to pass these; a server on a real network needs them"
+            "Toward production (--beyond): the book's code is not expected to pass these; a server on a real network needs them"
         }
     };
     format!("\n{text}\n")

@@ -41,7 +41,7 @@ pub fn stages() -> Vec<Stage> {
             id: "silent-client",
             group: Group::Threads,
             title: Text::new(
-                "黙っているクライアントがいても、ほかのクライアントにすぐ応答する",
+                "何も送らないクライアントがいても、ほかのクライアントにすぐ応答する",
                 "a silent client does not hold up another",
             ),
             source: CH13_THREADS,
@@ -317,13 +317,13 @@ pub(crate) fn judge_beside_silent(
     };
     let (who, was) = if clients == 1 {
         (
-            Text::new("黙っているクライアント", "a silent client"),
+            Text::new("何も送らないクライアント", "a silent client"),
             "was",
         )
     } else {
         (
             Text::new(
-                format!("黙っているクライアント {clients} 個"),
+                format!("何も送らないクライアント {clients} 個"),
                 format!("{clients} silent clients"),
             ),
             "were",

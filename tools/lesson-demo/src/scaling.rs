@@ -17,7 +17,7 @@ use std::time::Duration;
 pub use draw::draw;
 pub use probe::{
     Fresh, Probe, ProcessStatus, SilentClients, fresh_get, kernel_stack_kib, listen_queue,
-    parse_listen_queue, parse_status, probe, process_status,
+    parse_status, probe, process_status,
 };
 
 /// One measurement of the busy sweep: `wrk -cCLIENTS` against a server.

@@ -77,18 +77,12 @@ pub fn skip_without_signals(test: &str) -> bool {
 }
 
 /// Raises this process's soft limit on open descriptors as far as the hard
-/// limit allows (macOS's Terminal starts at 256), and returns it. The servers
-/// a test starts afterwards inherit it.
+/// limit allows (macOS's Terminal starts at 256), and returns it (with the
+/// checker's helper). The servers a test starts afterwards inherit it.
+/// Windows limits sockets by memory, not by a descriptor count.
 pub fn raise_descriptor_limit() -> u64 {
-    #[cfg(unix)]
-    {
-        rlimit::increase_nofile_limit(u64::MAX).unwrap_or(256)
-    }
-    // Windows limits sockets by memory, not by a descriptor count.
-    #[cfg(not(unix))]
-    {
-        u64::MAX
-    }
+    let unknown = if cfg!(unix) { 256 } else { u64::MAX };
+    checker::client::raise_open_files_limit_to(u64::MAX).unwrap_or(unknown)
 }
 
 /// How many connections the system queues for a server that is not
@@ -416,26 +410,9 @@ pub fn request(method: &str, path: &str) -> String {
     format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 }
 
-/// A response as received: status, headers, body.
-#[derive(Debug, Clone)]
-pub struct Reply {
-    /// The status code.
-    pub status: u16,
-    /// Header lines, names as sent.
-    pub headers: Vec<(String, String)>,
-    /// Everything after the empty line.
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    /// The first header named `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
+/// A response as received: the checker's (status, headers, body, and what
+/// the checker notices besides).
+pub use checker::client::Reply;
 
 /// Reads until the server closes, then splits status line, headers and body.
 pub fn read_reply(stream: &mut TcpStream) -> Reply {
@@ -444,34 +421,15 @@ pub fn read_reply(stream: &mut TcpStream) -> Reply {
     parse_reply(&raw)
 }
 
-/// Splits a raw response; panics (failing the test) if it is not one.
+/// Splits a raw HTTP/1.1 response with the checker's parser; panics
+/// (failing the test) if it is not one.
 pub fn parse_reply(raw: &[u8]) -> Reply {
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no end of head in {:?}", String::from_utf8_lossy(raw)));
-    let head = std::str::from_utf8(&raw[..end]).expect("head is UTF-8");
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().expect("status line");
-    let mut parts = status_line.splitn(3, ' ');
-    assert_eq!(
-        parts.next(),
-        Some("HTTP/1.1"),
-        "status line {status_line:?}"
+    let shown = || String::from_utf8_lossy(raw).into_owned();
+    assert!(
+        raw.starts_with(b"HTTP/1.1 "),
+        "not an HTTP/1.1 status line: {:?}",
+        shown()
     );
-    let status = parts
-        .next()
-        .and_then(|s| s.parse().ok())
-        .expect("status code");
-    let headers = lines
-        .map(|l| {
-            let (name, value) = l.split_once(':').expect("header has a colon");
-            (name.to_owned(), value.trim().to_owned())
-        })
-        .collect();
-    Reply {
-        status,
-        headers,
-        body: raw[end + 4..].to_vec(),
-    }
+    checker::client::parse_reply(raw)
+        .unwrap_or_else(|err| panic!("not a response ({err:?}): {:?}", shown()))
 }

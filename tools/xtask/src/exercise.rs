@@ -317,16 +317,18 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
 
 /// The two commands the reader needs next, run from the repository root:
 /// how to run the exercise (the `exercises/` workspace's manifest, named
-/// with `/`, which every shell on every system takes), and how to check it
-/// while it runs.
+/// with `/`, which every shell on every system takes), and how to have the
+/// checker run it and check it again on every save.
 pub fn next_commands(created: &Created) -> [String; 2] {
-    [
-        format!(
-            "cargo run --manifest-path exercises/Cargo.toml -p {}",
-            created.package
-        ),
-        format!("cargo run -p checker -- --chapter {}", created.step.krate),
-    ]
+    let run = format!(
+        "cargo run --manifest-path exercises/Cargo.toml -p {}",
+        created.package
+    );
+    let check = format!(
+        "cargo run -p checker -- --chapter {} --watch -- {run}",
+        created.step.krate
+    );
+    [run, check]
 }
 
 const USAGE: &str = "\
@@ -339,8 +341,9 @@ to check it:
 
   cargo run --manifest-path exercises/Cargo.toml -p my-STEP
       (or, inside exercises/: cargo run -p my-STEP)
-  cargo run -p checker -- --chapter STEP
-      (in a second terminal, while your server runs)
+  cargo run -p checker -- --chapter STEP --watch -- cargo run --manifest-path exercises/Cargo.toml -p my-STEP
+      (the checker runs it, and checks it again whenever you save;
+      cargo run -p checker -- --progress shows the steps you have passed)
 
 exercises/ is a workspace of its own that git ignores: while your crate does
 not compile yet, cargo build and cargo test of the chapters still work. It
@@ -389,7 +392,11 @@ pub fn main(args: &[String]) -> io::Result<ExitCode> {
             writeln!(out, "change it into {}, then:", created.step.krate)?;
             let [run, check] = next_commands(&created);
             writeln!(out, "  run it:   {run}")?;
-            writeln!(out, "  check it: {check}   (in a second terminal)")?;
+            writeln!(out, "  check it on every save: {check}")?;
+            writeln!(
+                out,
+                "(the steps you have passed: cargo run -p checker -- --progress)"
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Err(Error::Exists(dir)) => {

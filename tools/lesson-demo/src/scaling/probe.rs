@@ -145,31 +145,9 @@ fn proc_field(text: &str, name: &str) -> Option<u64> {
 }
 
 /// How many connections wait in the listen queue of the socket listening on
-/// `port` (accepted by the kernel, not yet by the server), from
+/// `port` (accepted by the kernel, not yet by the server): the checker reads
 /// `/proc/net/tcp` and `tcp6` (Linux only).
-pub fn listen_queue(port: u16) -> Option<u64> {
-    if cfg!(target_os = "linux") {
-        ["/proc/net/tcp", "/proc/net/tcp6"]
-            .iter()
-            .filter_map(|path| read_proc(path))
-            .find_map(|text| parse_listen_queue(&text, port))
-    } else {
-        None
-    }
-}
-
-/// For a listening socket (state `0A`), `rx_queue` is its accept queue.
-pub fn parse_listen_queue(proc_net_tcp: &str, port: u16) -> Option<u64> {
-    let port = format!(":{port:04X}");
-    proc_net_tcp.lines().skip(1).find_map(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let (local, state, queues) = (fields.get(1)?, fields.get(3)?, fields.get(4)?);
-        if !local.ends_with(&port) || *state != "0A" {
-            return None;
-        }
-        u64::from_str_radix(queues.split(':').nth(1)?, 16).ok()
-    })
-}
+pub use checker::procnet::listen_queue;
 
 #[cfg(target_os = "linux")]
 fn read_proc(path: &str) -> Option<String> {
@@ -321,8 +299,9 @@ mod tests {
         let tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
            0: 0100007F:4739 00000000:0000 0A 00000000:00000401 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n\
            1: 0100007F:4739 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 2 1 0 20 4 30 10 -1\n";
-        assert_eq!(parse_listen_queue(tcp, 0x4739), Some(1025));
-        assert_eq!(parse_listen_queue(tcp, 80), None);
+        let queued = |port| checker::procnet::parse_listening(tcp, port).map(|l| l.queued);
+        assert_eq!(queued(0x4739), Some(1025));
+        assert_eq!(queued(80), None);
     }
 
     #[test]

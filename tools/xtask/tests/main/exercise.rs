@@ -286,7 +286,9 @@ fn the_command_prints_the_two_commands_and_refuses_twice() {
         "from chapter13-refactor's code",
         "read about it: docs/en/chapter13-threaded.md (日本語: docs/ja/chapter13-threaded.md)",
         "  run it:   cargo run --manifest-path exercises/Cargo.toml -p my-chapter13-threaded\n",
-        "  check it: cargo run -p checker -- --chapter chapter13-threaded ",
+        "  check it on every save: cargo run -p checker -- --chapter chapter13-threaded --watch -- \
+         cargo run --manifest-path exercises/Cargo.toml -p my-chapter13-threaded\n",
+        "cargo run -p checker -- --progress",
     ] {
         assert!(text.contains(line), "{line:?} not in:\n{text}");
     }
