@@ -36,48 +36,20 @@ use tokio::task::JoinSet;
 use tokio::time::timeout;
 
 use crate::closing::Linger;
-use crate::connection::{Timeouts, after_request};
+
 use crate::lifecycle::{accept_pause, cut_short};
 use crate::request::{log_no_request, next_wait, request_deadline};
 use crate::response::{
     STREAM_BUFFER, Wire, check_length, error_answer, explain_write_error, log_send_error,
     read_piece,
 };
-use crate::{Config, HttpError, Limits, Request, RequestParser, Response, Shutdown};
+use crate::{HttpError, Limits, Request, RequestParser, Response, Shutdown};
 
-/// [`crate::Connection`] for a tokio socket: one accepted client, its
+/// [`crate::Connection`] with a tokio socket: one accepted client, its
 /// timeouts, and whether the request being answered is `HEAD`. The chapter
 /// creates it after `accept()` and hands it to [`receive_request`],
 /// [`send`] and [`report_error`]; dropping it closes the socket.
-#[derive(Debug)]
-pub struct Connection {
-    socket: TcpStream,
-    timeouts: Timeouts,
-    head: bool,
-    linger: bool,
-}
-
-impl Connection {
-    /// Wraps a socket just accepted; the timeouts come from `config`.
-    pub fn new(socket: TcpStream, config: &Config) -> Connection {
-        Connection {
-            socket,
-            timeouts: Timeouts::from(config),
-            head: false,
-            linger: true,
-        }
-    }
-
-    /// The socket, for what the wrapper does not do (its addresses, say).
-    pub fn socket(&self) -> &TcpStream {
-        &self.socket
-    }
-
-    /// True when the request being answered is `HEAD`.
-    pub fn is_head(&self) -> bool {
-        self.head
-    }
-}
+pub type Connection = crate::Connection<TcpStream>;
 
 /// [`crate::receive_request`] for a tokio socket: the next request, read with
 /// the configured limits and timeouts; `Ok(None)` when the client sent
@@ -124,7 +96,7 @@ pub async fn receive_request(client_socket: &mut Connection) -> Result<Option<Re
             }
         }
     };
-    (client_socket.head, client_socket.linger) = after_request(&parser, &result);
+    client_socket.remember(&parser, &result);
     log_no_request(result, timed_out)
 }
 

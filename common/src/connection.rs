@@ -17,20 +17,23 @@ use crate::{Config, HttpError, Request, RequestParser};
 /// [`crate::receive_request`], [`crate::Response::send`] and
 /// [`crate::report_error`]: nothing about a client is kept anywhere else.
 /// Dropping it closes the socket, like the book's `client_socket.close()`.
+///
+/// `S` is the socket: std's `TcpStream` for the blocking steps, tokio's for
+/// the async one (`common::async_io::Connection`).
 #[derive(Debug)]
-pub struct Connection {
-    socket: TcpStream,
-    timeouts: Timeouts,
-    /// Set by [`crate::receive_request`] from the bytes that arrived.
-    head: bool,
+pub struct Connection<S = TcpStream> {
+    pub(crate) socket: S,
+    pub(crate) timeouts: Timeouts,
+    /// Set by `receive_request` from the bytes that arrived.
+    pub(crate) head: bool,
     /// Whether the client may still send after the answer, so the close must
-    /// wait for it (see `closing.rs`); set by [`crate::receive_request`].
-    linger: bool,
+    /// wait for it (see `closing.rs`); set by `receive_request`.
+    pub(crate) linger: bool,
 }
 
-impl Connection {
+impl<S> Connection<S> {
     /// Wraps a socket just accepted; the timeouts come from `config`.
-    pub fn new(socket: TcpStream, config: &Config) -> Connection {
+    pub fn new(socket: S, config: &Config) -> Connection<S> {
         Connection {
             socket,
             timeouts: Timeouts::from(config),
@@ -40,7 +43,7 @@ impl Connection {
     }
 
     /// The socket, for what the wrapper does not do (its addresses, say).
-    pub fn socket(&self) -> &TcpStream {
+    pub fn socket(&self) -> &S {
         &self.socket
     }
 
@@ -51,21 +54,18 @@ impl Connection {
     }
 
     /// What answering needs to know of the request read: whether it is
-    /// `HEAD`, and whether the client may send more after it.
+    /// `HEAD` (also when it failed), and whether the client may send more
+    /// after it (anything but a complete request that said it sends nothing
+    /// more and brought nothing after its head).
     pub(crate) fn remember(
         &mut self,
         parser: &RequestParser,
         result: &Result<Option<Request>, HttpError>,
     ) {
-        (self.head, self.linger) = after_request(parser, result);
-    }
-
-    pub(crate) fn lingers(&self) -> bool {
-        self.linger
-    }
-
-    pub(crate) fn timeouts(&self) -> Timeouts {
-        self.timeouts
+        let done = matches!(result, Ok(Some(request)) if request.sends_nothing_more())
+            && parser.after_head() == 0;
+        self.head = parser.is_head();
+        self.linger = !done;
     }
 }
 
@@ -88,16 +88,4 @@ impl From<&Config> for Timeouts {
             write: config.write_timeout,
         }
     }
-}
-
-/// Whether the request read is `HEAD`, and whether the client may still send
-/// after it (anything but a complete request that said it sends nothing
-/// more and brought nothing after its head), for both kinds of connection.
-pub(crate) fn after_request(
-    parser: &RequestParser,
-    result: &Result<Option<Request>, HttpError>,
-) -> (bool, bool) {
-    let done = matches!(result, Ok(Some(request)) if request.sends_nothing_more())
-        && parser.after_head() == 0;
-    (parser.is_head(), !done)
 }

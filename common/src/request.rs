@@ -102,7 +102,7 @@ impl Request {
 /// hold the server. The connection remembers whether the request is `HEAD`,
 /// also when it fails: its error page then goes without a body.
 pub fn receive_request(client_socket: &mut Connection) -> Result<Option<Request>, HttpError> {
-    let timeouts = client_socket.timeouts();
+    let timeouts = client_socket.timeouts;
     let mut reader = DeadlineReader {
         stream: client_socket.socket(),
         read_timeout: timeouts.read,

@@ -152,10 +152,10 @@ impl Response {
     /// for that long gets an error that says "timed out".
     pub fn send(self, client_socket: &Connection) -> io::Result<()> {
         let socket = client_socket.socket();
-        socket.set_write_timeout(Some(client_socket.timeouts().write))?;
+        socket.set_write_timeout(Some(client_socket.timeouts.write))?;
         self.write_to(socket, client_socket.is_head())
             .map_err(explain_write_error)?;
-        if client_socket.lingers() {
+        if client_socket.linger {
             closing::close_gracefully(socket);
         }
         Ok(())

@@ -211,6 +211,15 @@ pub fn today() -> String {
     date(seconds.div_euclid(86_400))
 }
 
+/// Today's date in UTC, `YYYY-MM-DD` (for what is read beside other
+/// machines' dates, such as a picture's footer).
+pub fn utc_today() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    date(i64::try_from(now / 86_400).unwrap_or(0))
+}
+
 /// The local time zone's offset from UTC, in seconds (0 where unknown).
 fn local_offset() -> i64 {
     if !cfg!(unix) {

@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::thread;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use lesson_demo::timeline::{self, serving_threads};
 use lesson_demo::{FAST, find_server, ms, scenario, summary, svg, term};
@@ -182,15 +182,12 @@ fn run_chapter(
 
 /// How the picture was made: the command, the date, the machine.
 fn footer(dir: &Path) -> String {
-    let days = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400);
     let cores = thread::available_parallelism().map_or(0, |n| n.get());
     let (cpu, os) = machine();
     format!(
         "cargo run --release -p lesson-demo -- --all --svg {} · {} · {cpu}, {cores} cores, {os}",
         dir.display(),
-        date(days)
+        checker::progress::utc_today()
     )
 }
 
@@ -215,31 +212,4 @@ fn machine() -> (String, String) {
 fn machine() -> (String, String) {
     let consts = (std::env::consts::ARCH, std::env::consts::OS);
     (consts.0.to_owned(), consts.1.to_owned())
-}
-
-/// The UTC date `days` days after 1970-01-01, as YYYY-MM-DD (the proleptic
-/// Gregorian calendar; H. Hinnant's `civil_from_days`).
-fn date(days: u64) -> String {
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::date;
-
-    #[test]
-    fn dates_from_days() {
-        assert_eq!(date(0), "1970-01-01");
-        assert_eq!(date(19_782), "2024-02-29");
-        assert_eq!(date(20_454), "2026-01-01");
-    }
 }
