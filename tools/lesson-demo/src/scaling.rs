@@ -598,10 +598,12 @@ pub fn estimates(costs: &[Cost], at: &[u64]) -> String {
     for c in costs {
         let _ = write!(out, "| {} |", c.server);
         for &k in at {
-            let more = k.saturating_sub(c.to_k) as f64;
-            let threads = c.top_threads + c.threads * more;
+            // Along the line in both directions: a K below the largest one
+            // measured is read off the same line, not given that K's values.
+            let more = k as f64 - c.to_k as f64;
+            let threads = (c.top_threads + c.threads * more).max(0.0);
             let now = c.top_rss_kib + c.top_kernel_stack_kib;
-            let mib = (now + (c.rss_kib + c.kernel_stack_kib) * more) / 1024.0;
+            let mib = ((now + (c.rss_kib + c.kernel_stack_kib) * more) / 1024.0).max(0.0);
             let _ = write!(out, " {threads:.0} | {mib:.0} |");
         }
         let note = match c.held_short {
@@ -864,5 +866,9 @@ mod tests {
         );
         assert!(table.contains("| nginx | 1 |"), "{table}");
         assert!(table.contains("held only 1040 of 5000"), "{table}");
+        // Below the largest K measured, the same line: 5002 − 1.0 × 4000
+        // threads at 1000, not the 5002 measured at 5000.
+        let below = estimates(&costs, &[1_000]);
+        assert!(below.contains("| chapter13-threaded | 1002 |"), "{below}");
     }
 }
