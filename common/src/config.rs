@@ -117,12 +117,13 @@ impl Config {
             // The default goes through the same check, so a moved binary
             // says plainly that it cannot find static/.
             None => parse_static_dir(DEFAULT_STATIC_DIR).unwrap_or_else(|why| {
-                Command::new("")
-                    .error(
-                        clap::error::ErrorKind::ValueValidation,
-                        format!("the default static directory {DEFAULT_STATIC_DIR}: {why}; pass --static-dir DIR"),
-                    )
-                    .exit()
+                // Said like clap's own mistakes (status 2), without a usage
+                // line: nothing on the command line was wrong.
+                eprintln!(
+                    "error: the default static directory {}: {why}; pass --static-dir DIR",
+                    lexically_normal(Path::new(DEFAULT_STATIC_DIR)).display()
+                );
+                std::process::exit(2)
             }),
         };
         let level = matches.get_one::<String>("log-level").map(String::as_str);
@@ -190,6 +191,22 @@ fn parse_host(value: &str) -> Result<IpAddr, String> {
         .map_err(|_| "not an IP address (e.g. 127.0.0.1, 0.0.0.0 or ::1)".to_owned())
 }
 
+/// `path` with each `dir/..` taken out, without asking the file system
+/// (the default static directory may not exist): `…/common/../static` reads
+/// `…/static`.
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir if normal.file_name().is_some() => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
 /// The static root must exist and be a directory; its canonical form is what
 /// lookups compare against.
 fn parse_static_dir(value: &str) -> Result<PathBuf, String> {
@@ -200,5 +217,20 @@ fn parse_static_dir(value: &str) -> Result<PathBuf, String> {
             Err("no such directory".to_owned())
         }
         Err(err) => Err(format!("cannot open it ({err})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_static_directory_is_shown_without_dot_dot() {
+        let shown = lexically_normal(Path::new("/work/repo/common/../static"));
+        assert_eq!(shown, Path::new("/work/repo/static"));
+        assert_eq!(
+            lexically_normal(Path::new("../static")),
+            Path::new("../static")
+        );
     }
 }
