@@ -132,7 +132,7 @@ pub fn one_at_a_time(chapter: Chapter) -> Vec<Hint> {
         hint(
             "thread.start() ではなく thread.run() を呼んでいる：run() は処理を accept しているスレッドでそのまま実行します。新しいスレッドで動かすのは start() です",
             "thread.run() instead of thread.start(): run() does the work in the accepting thread itself; start() runs it in a new thread",
-            "worker::run(client_socket, address, &config) をループの中でそのまま呼んでいる：処理は accept しているスレッドで実行されます。spawn(move || worker::run(...)) のクロージャーの中で呼べば、新しいスレッドで動きます（本の thread.run() と thread.start() の違い）",
+            "worker::run(client_socket, address, &config) をループの中でそのまま呼んでいる：処理は accept しているスレッドで実行されます。spawn(move || worker::run(...)) のクロージャの中で呼べば、新しいスレッドで動きます（本の thread.run() と thread.start() の違い）",
             "worker::run(client_socket, address, &config) called in the loop itself: the accepting thread does the work; call it inside the closure, spawn(move || worker::run(...)), and a new thread does it (the book's thread.run() against thread.start())",
         ),
         hint(

@@ -26,7 +26,7 @@ const IN_COMMON: [(&str, &str, &str, &str); 2] = [
         "parse_http_request",
         "common/src/request.rs",
         "read_request",
-        "common::read_request, which common::receive_request calls",
+        "common::read_request, which reads with the same code as common::receive_request",
     ),
     (
         "build_response_header",

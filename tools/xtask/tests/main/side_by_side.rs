@@ -471,8 +471,8 @@ fn book_functions_pair_by_the_books_names() {
                 "WorkerThread.run ({worker}) <-> worker::run (chapter13-threaded/src/worker.rs)"
             ),
             format!(
-                "WorkerThread.parse_http_request ({worker}) <-> common::read_request, which \
-                 common::receive_request calls (common/src/request.rs)"
+                "WorkerThread.parse_http_request ({worker}) <-> common::read_request, which reads \
+                 with the same code as common::receive_request (common/src/request.rs)"
             ),
             format!(
                 "WorkerThread.get_static_file_content ({worker}) <-> worker::get_static_file_content \
