@@ -410,7 +410,13 @@ fn get(ctx: &Ctx, path: &str) -> Result<Reply, client::FetchError> {
 fn index(ctx: &Ctx) -> Outcome {
     let path = ctx.target.path("index.html");
     let repro = vec![curl(ctx, &path)];
-    let reply = match get(ctx, &path) {
+    // This answer's report says whether the server closed after it: give
+    // the close a margin a busy machine cannot miss.
+    let expect = Expect {
+        close_grace: client::CLOSE_VERDICT_GRACE,
+        ..Expect::default()
+    };
+    let reply = match fetch(ctx.target, &ctx.target.request("GET", &path), expect) {
         Ok(reply) => reply,
         Err(err) => {
             let mut outcome = Outcome::failed_fetch(&err, None, repro);

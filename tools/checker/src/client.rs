@@ -19,6 +19,11 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(3);
 /// After the body that `Content-Length` announced, how long to wait for the
 /// server to close (it was asked to) or to send bytes it should not.
 const CLOSE_GRACE: Duration = Duration::from_millis(500);
+/// The same wait where the report says whether the server closed: a server
+/// that closes does so within milliseconds, one that does not never does,
+/// so a margin this wide tells them apart on a busy machine too (it costs
+/// time only with a server that keeps the connection open).
+pub const CLOSE_VERDICT_GRACE: Duration = Duration::from_secs(3);
 /// The most header lines an answer may have.
 const MAX_HEADERS: usize = 100;
 /// The most bytes of an answer's head: the chapters' heads are a few lines.
@@ -537,6 +542,9 @@ pub struct Expect {
     pub timeout: Duration,
     /// Stop reading beyond this many bytes.
     pub cap: usize,
+    /// After a complete answer, how long to wait for the server to close
+    /// before counting the connection as kept open.
+    pub close_grace: Duration,
 }
 
 impl Default for Expect {
@@ -545,6 +553,7 @@ impl Default for Expect {
             head_only: false,
             timeout: ANSWER_TIMEOUT,
             cap: RESPONSE_CAP,
+            close_grace: CLOSE_GRACE,
         }
     }
 }
@@ -621,7 +630,7 @@ pub fn read_answer(
                         reply.content_length()
                     };
                     if grace_until.is_none() && wanted.is_some_and(|w| body >= w) {
-                        grace_until = Some(Instant::now() + CLOSE_GRACE);
+                        grace_until = Some(Instant::now() + expect.close_grace);
                         complete_after = Some(started.elapsed());
                     }
                 } else if buf.len() > HEAD_CAP {
