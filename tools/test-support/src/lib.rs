@@ -30,14 +30,6 @@ use std::time::{Duration, Instant};
 /// instead (see docs/en/testing.md).
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
-/// Says on standard error that part of a check did not run here, and why,
-/// as `SKIP name: why`. Only `docs.rs` still uses it (its console blocks);
-/// a test that cannot run on a system is `#[ignore = "why"]` there instead,
-/// which the plain `cargo test` output shows.
-pub fn skip(name: &str, why: &str) {
-    eprintln!("SKIP {name}: {why}");
-}
-
 /// True where this Windows build runs under Wine, which has the registry
 /// key `HKLM\Software\Wine` (asked once, with Windows' `reg`); false on
 /// Windows itself and on every other system.
@@ -60,18 +52,18 @@ pub fn under_wine() -> bool {
     }
 }
 
-/// True, after saying so, where a test cannot send the server Ctrl+C
-/// (SIGINT) or SIGTERM: on Windows Ctrl+C reaches only the processes of the
-/// sender's own console, which a test cannot target without `unsafe` calls.
-/// The tests here are `#[cfg_attr(windows, ignore = ...)]` instead; `docs.rs`
-/// still asks at run time.
+/// True, after saying so on standard error (`SKIP test: why`), where a
+/// test cannot send the server Ctrl+C (SIGINT) or SIGTERM: on Windows Ctrl+C
+/// reaches only the processes of the sender's own console, which a test
+/// cannot target without `unsafe` calls. Whole tests are
+/// `#[cfg_attr(windows, ignore = ...)]` instead; only `docs.rs` asks this,
+/// for the part of its check that needs the stop line.
 pub fn skip_without_signals(test: &str) -> bool {
     if cfg!(unix) {
         return false;
     }
-    skip(
-        test,
-        "no way to send a process Ctrl+C or SIGTERM here; Linux and macOS run this test",
+    eprintln!(
+        "SKIP {test}: no way to send a process Ctrl+C or SIGTERM here; Linux and macOS run this test"
     );
     true
 }
