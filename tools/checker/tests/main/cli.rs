@@ -40,17 +40,27 @@ fn checker(args: &[&str]) -> (Output, Duration) {
     (out, started.elapsed())
 }
 
-/// A port nothing listens on (bound, then closed).
-fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+/// A port nothing listens on, and nothing else can take while the socket
+/// lives: bound, but never listening (a port merely closed again could be
+/// handed to another test's server running alongside).
+fn closed_port() -> (socket2::Socket, u16) {
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("a socket");
+    let any_port = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    socket.bind(&any_port.into()).expect("bind");
+    let port = socket
+        .local_addr()
+        .ok()
+        .and_then(|addr| addr.as_socket())
+        .expect("a bound address")
+        .port();
+    (socket, port)
 }
 
 #[test]
 fn nothing_listening_exits_2_with_a_plain_sentence() {
-    let url = format!("http://127.0.0.1:{}/", closed_port());
+    let (_held, port) = closed_port();
+    let url = format!("http://127.0.0.1:{port}/");
     let (out, _) = checker(&["--chapter", "12", &url]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
